@@ -1,0 +1,26 @@
+/**
+ * Learning-rate schedules of spec §2, stepped per epoch like PyTorch's MultiStepLR:
+ * - 'at':     0.1, ×0.1 at 60% and 90% of the epochs (100 epochs → epochs 60 and 90).
+ * - 'trades': 0.1, ×0.1 at epoch 100 and 105 of 110, scaled proportionally for shorter runs
+ *             (e.g. 11 epochs → 10 and 10.5 → milestones 10 and 11, rounded to the nearest epoch).
+ * - 'constant': no decay (standard-training sanity runs).
+ * Epochs are 0-based here: epoch e trains with lr·0.1^(number of milestones ≤ e).
+ */
+export type ScheduleKind = 'at' | 'trades' | 'constant';
+
+export function milestones(kind: ScheduleKind, epochs: number): number[] {
+  switch (kind) {
+    case 'at':
+      return [Math.round(0.6 * epochs), Math.round(0.9 * epochs)];
+    case 'trades':
+      return [Math.round((100 / 110) * epochs), Math.round((105 / 110) * epochs)];
+    case 'constant':
+      return [];
+  }
+}
+
+export function learningRate(kind: ScheduleKind, baseLr: number, epoch: number, epochs: number): number {
+  let lr = baseLr;
+  for (const m of milestones(kind, epochs)) if (epoch >= m) lr *= 0.1;
+  return lr;
+}
