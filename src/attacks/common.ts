@@ -1,0 +1,148 @@
+import * as tf from '@tensorflow/tfjs';
+import type { Classifier } from '../models/types';
+import { Rng } from '../util/rng';
+import { UserError } from '../util/errors';
+
+/**
+ * What every attack shares (torchattacks' base class, without its magic): input checks, the
+ * L∞-ball ∩ [0,1] projection, per-sample random streams, the standard losses, and exact ε
+ * fractions for results.
+ */
+
+/** Options every attack accepts. eps is the L∞ radius in [0,1] pixel units, e.g. 8/255. */
+export interface LinfOptions {
+  eps: number;
+  /** Seed for the attack's random streams (random starts, Square's proposals). Default 0. */
+  seed?: number;
+}
+
+/**
+ * ε as an exact fraction string for results ('8/255', '31/1000'): AutoAttack#54 shows that
+ * 8/255 and 0.031 get confused. Finds the smallest denominator ≤ 100000 reproducing eps to
+ * float64 precision (k/255 preferred); falls back to the decimal.
+ */
+export function epsFraction(eps: number): string {
+  if (eps === 0) return '0';
+  // Pixel-scale fractions stay over 255 ('4/255', not '4/255' reduced to something else).
+  const n255 = Math.round(eps * 255);
+  if (Math.abs(n255 / 255 - eps) < 1e-12) return `${n255}/255`;
+  for (let d = 1; d <= 100000; d++) {
+    const n = Math.round(eps * d);
+    if (n > 0 && Math.abs(n / d - eps) < 1e-12) return `${n}/${d}`;
+  }
+  return String(eps);
+}
+
+export function checkEps(eps: number, what = 'eps'): void {
+  if (!(Number.isFinite(eps) && eps >= 0 && eps <= 1))
+    throw new UserError(
+      `${what} must be in [0, 1] (pixel scale), got ${eps}`,
+      `write it as a fraction, e.g. ${what}: 8/255`,
+    );
+}
+
+export function checkPositiveInt(v: number, what: string): void {
+  if (!(Number.isInteger(v) && v >= 1)) throw new UserError(`${what} must be a positive integer, got ${v}`);
+}
+
+/** Shape checks and the [0,1] input requirement (auto-attack#13/#16/#46: normalise inside the model). */
+export async function checkInputs(x: tf.Tensor4D, y: tf.Tensor1D): Promise<void> {
+  if (x.rank !== 4 || y.rank !== 1 || x.shape[0] !== y.shape[0])
+    throw new UserError(
+      `attack inputs must be x [N,H,W,C] and y [N], got x ${JSON.stringify(x.shape)} and y ${JSON.stringify(y.shape)}`,
+    );
+  if (x.dtype !== 'float32') throw new UserError(`attack input x must be float32, got ${x.dtype}`);
+  if (x.shape[0] === 0) return;
+  const range = tf.tidy(() => tf.stack([tf.min(x), tf.max(x)]));
+  const [lo, hi] = await range.data();
+  range.dispose();
+  if (!(lo >= 0 && hi <= 1))
+    throw new UserError(
+      `attack input x must lie in [0,1], got range [${lo}, ${hi}]`,
+      'feed [0,1] images and put normalisation inside the model (ModelSpec.normalization)',
+    );
+}
+
+/** Bounds of the feasible set: [max(x−ε, 0), min(x+ε, 1)]. */
+export function linfBounds(x: tf.Tensor4D, eps: number): { lo: tf.Tensor4D; hi: tf.Tensor4D } {
+  return tf.tidy(() => ({ lo: tf.maximum(tf.sub(x, eps), 0), hi: tf.minimum(tf.add(x, eps), 1) }));
+}
+
+/** Projection onto the L∞ ball around x intersected with [0,1], given precomputed bounds. */
+export function project(xAdv: tf.Tensor4D, lo: tf.Tensor4D, hi: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => tf.minimum(tf.maximum(xAdv, lo), hi));
+}
+
+/**
+ * One independent random stream per sample, forked in order from the attack's stream. All of
+ * a sample's randomness comes from its own stream, so results do not depend on how the data
+ * is split into batches (yaodongyu/TRADES#3) as long as batches are attacked in order.
+ */
+export function sampleRngs(rng: Rng, n: number): Rng[] {
+  return Array.from({ length: n }, () => rng.fork('sample'));
+}
+
+/** [N, ...shape] tensor of per-sample uniforms in [lo, hi). */
+export function uniformNoise(rngs: Rng[], sampleShape: number[], lo: number, hi: number): tf.Tensor {
+  const per = sampleShape.reduce((a, b) => a * b, 1);
+  const buf = new Float32Array(rngs.length * per);
+  rngs.forEach((r, i) => buf.set(r.uniformArray(per, lo, hi), i * per));
+  return tf.tensor(buf, [rngs.length, ...sampleShape]);
+}
+
+/** [N, ...shape] tensor of per-sample normals. */
+export function normalNoise(rngs: Rng[], sampleShape: number[], std: number): tf.Tensor {
+  const per = sampleShape.reduce((a, b) => a * b, 1);
+  const buf = new Float32Array(rngs.length * per);
+  rngs.forEach((r, i) => buf.set(r.normalArray(per, 0, std), i * per));
+  return tf.tensor(buf, [rngs.length, ...sampleShape]);
+}
+
+/** Σ_i CE(z_i, y_i) — summed so each sample's gradient is independent of the batch size. */
+export function crossEntropySum(logits: tf.Tensor2D, y: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const oneHot = tf.oneHot(tf.cast(y, 'int32'), logits.shape[1]);
+    return tf.neg(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)))) as tf.Scalar;
+  });
+}
+
+/**
+ * Per-sample CW margin max_{j≠y} z_j − z_y (positive = misclassified). The CW-k evaluation
+ * maximises Σ min(margin, κ) with PGD; κ = 50 as in the common PGD-CW code (only caps the loss).
+ */
+export function cwMargin(logits: tf.Tensor2D, y: tf.Tensor1D): tf.Tensor1D {
+  return tf.tidy(() => {
+    const oneHot = tf.oneHot(tf.cast(y, 'int32'), logits.shape[1]);
+    const correct = tf.sum(tf.mul(oneHot, logits), 1);
+    const other = tf.max(tf.sub(logits, tf.mul(oneHot, 1e9)), 1);
+    return tf.sub(other, correct) as tf.Tensor1D;
+  });
+}
+
+/** Per-sample correctness flags (1 = argmax equals label). */
+export async function correctFlags(model: Classifier, x: tf.Tensor4D, y: tf.Tensor1D): Promise<Uint8Array> {
+  const eq = tf.tidy(() => tf.equal(tf.argMax(model.logits(x), 1), tf.cast(y, 'int32')));
+  const data = await eq.data();
+  eq.dispose();
+  return Uint8Array.from(data);
+}
+
+/** Gathers rows of t by index (returns a new tensor). */
+export function take<T extends tf.Tensor>(t: T, idx: number[]): T {
+  return tf.tidy(() => tf.gather(t, tf.tensor1d(idx, 'int32'))) as T;
+}
+
+/** Writes rows `idx` of `base` with `rows` (returns a new tensor; base untouched). */
+export function scatterRows<T extends tf.Tensor>(base: T, idx: number[], rows: tf.Tensor): T {
+  if (idx.length === 0) return tf.clone(base);
+  return tf.tidy(() => {
+    const n = base.shape[0];
+    const pos = new Int32Array(n).fill(-1);
+    idx.forEach((r, j) => (pos[r] = j));
+    const mask = Array.from(pos, (p) => (p >= 0 ? 1 : 0));
+    const gatherIdx = Array.from(pos, (p) => Math.max(p, 0));
+    const spread = tf.gather(rows, tf.tensor1d(gatherIdx, 'int32'));
+    const m = tf.reshape(tf.tensor1d(mask, 'bool'), [n, ...base.shape.slice(1).map(() => 1)]);
+    return tf.where(tf.broadcastTo(m, base.shape), spread, base);
+  }) as T;
+}

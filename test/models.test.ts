@@ -1,0 +1,176 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  asClassifier,
+  countTrainableParams,
+  createModel,
+  modelVariableShapes,
+  type ModelSpec,
+} from '../src/models';
+import { Rng } from '../src/util/rng';
+
+function randomImages(n: number, h: number, c = 3, seed = 1): tf.Tensor4D {
+  return tf.tensor4d(new Rng(seed).uniformArray(n * h * h * c), [n, h, h, c]);
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('createModel shapes', () => {
+  const cases: [string, ModelSpec, number][] = [
+    ['small-cnn', { arch: 'small-cnn', width: 4, numClasses: 10, numAuxClasses: 7, seed: 0 }, 8],
+    ['wrn-10-1', { arch: 'wrn', depth: 10, widen: 1, numClasses: 10, numAuxClasses: 5, seed: 0 }, 8],
+    ['wrn-16-2', { arch: 'wrn', depth: 16, widen: 2, numClasses: 3, numAuxClasses: 0, seed: 0 }, 8],
+    ['resnet18-w4', { arch: 'resnet18', width: 4, numClasses: 10, numAuxClasses: 200, seed: 0 }, 16],
+  ];
+  it.each(cases)('%s gives [N,K] and [N,K~] logits and matches modelVariableShapes', (_id, spec, size) => {
+    const model = createModel(spec);
+    const x = randomImages(2, size);
+    for (const training of [false, true]) {
+      const { primary, aux } = model.forward(x, { training });
+      expect(primary.shape).toEqual([2, spec.numClasses]);
+      expect(aux?.shape ?? null).toEqual(spec.numAuxClasses ? [2, spec.numAuxClasses] : null);
+      tf.dispose([primary, aux ?? []]);
+    }
+    const declared = modelVariableShapes(spec);
+    const vars = [...model.trainableVariables, ...model.stateVariables];
+    expect(model.variableNames()).toEqual(declared.map((d) => d.name));
+    expect(vars.map((v) => v.shape)).toEqual(declared.map((d) => d.shape));
+    expect(model.trainableVariables.length).toBe(declared.filter((d) => d.trainable).length);
+    x.dispose();
+    model.dispose();
+  });
+
+  it('param counts match the PyTorch reference models (computed without allocating)', () => {
+    // WRN-28-10 for CIFAR-10: 36,479,194 parameters (TRADES/Madry code).
+    expect(
+      countTrainableParams({ arch: 'wrn', depth: 28, widen: 10, numClasses: 10, numAuxClasses: 0, seed: 0 }),
+    ).toBe(36479194);
+    // ResNet-18 (kuangliu CIFAR variant): 11,173,962 parameters.
+    expect(countTrainableParams({ arch: 'resnet18', numClasses: 10, numAuxClasses: 0, seed: 0 })).toBe(
+      11173962,
+    );
+    // An aux head adds 640·(K~+1) to WRN-28-10.
+    expect(
+      countTrainableParams({
+        arch: 'wrn',
+        depth: 28,
+        widen: 10,
+        numClasses: 10,
+        numAuxClasses: 1000,
+        seed: 0,
+      }),
+    ).toBe(36479194 + 641 * 1000);
+  });
+
+  it('is deterministic in the seed', async () => {
+    const spec: ModelSpec = { arch: 'small-cnn', width: 4, numClasses: 3, numAuxClasses: 0, seed: 5 };
+    const a = createModel(spec),
+      b = createModel(spec),
+      c = createModel({ ...spec, seed: 6 });
+    const wa = await a.trainableVariables[0].data();
+    expect(Array.from(await b.trainableVariables[0].data())).toEqual(Array.from(wa));
+    expect(Array.from(await c.trainableVariables[0].data())).not.toEqual(Array.from(wa));
+    [a, b, c].forEach((m) => m.dispose());
+  });
+
+  it('rejects bad specs with a UserError', () => {
+    expect(() => createModel({ arch: 'wrn', depth: 27, numClasses: 10, numAuxClasses: 0, seed: 0 })).toThrow(
+      /6n\+4/,
+    );
+    expect(() => createModel({ arch: 'vgg' as never, numClasses: 10, numAuxClasses: 0, seed: 0 })).toThrow(
+      /unknown/,
+    );
+    expect(() =>
+      createModel({
+        arch: 'small-cnn',
+        numClasses: 10,
+        numAuxClasses: 0,
+        seed: 0,
+        normalization: { mean: [0], std: [1] },
+      }),
+    ).toThrow(/3 entries/);
+    const m = createModel({ arch: 'small-cnn', width: 2, numClasses: 2, numAuxClasses: 0, seed: 0 });
+    expect(() => asClassifier(m, 'aux')).toThrow(/no auxiliary head/);
+    m.dispose();
+  });
+});
+
+describe('batch norm', () => {
+  it('train mode uses batch stats and updates running stats like PyTorch; eval uses running stats', async () => {
+    const model = createModel({ arch: 'small-cnn', width: 2, numClasses: 2, numAuxClasses: 0, seed: 0 });
+    const x = randomImages(4, 4, 3, 9);
+    const names = model.variableNames().slice(model.trainableVariables.length);
+    const rm = model.stateVariables[names.indexOf('bn1.running_mean')];
+    const rv = model.stateVariables[names.indexOf('bn1.running_var')];
+    const conv1 = model.trainableVariables[model.variableNames().indexOf('conv1.weight')];
+    // Expected: conv1 output's per-channel mean and unbiased variance.
+    const { mean, uvar } = tf.tidy(() => {
+      const h = tf.conv2d(x, conv1 as tf.Tensor4D, 1, 1);
+      const m = tf.moments(h, [0, 1, 2]);
+      const n = 4 * 4 * 4;
+      return { mean: m.mean, uvar: tf.mul(m.variance, n / (n - 1)) };
+    });
+    const evalBefore = tf.tidy(() => model.forward(x, { training: false }).primary);
+    // updateStats: false leaves running stats alone.
+    tf.tidy(() => {
+      model.forward(x, { training: true, updateStats: false });
+    });
+    expect(Array.from(await rm.data())).toEqual([0, 0]);
+    tf.tidy(() => {
+      model.forward(x, { training: true });
+    });
+    const expM = (await mean.data()).map((v) => 0.1 * v);
+    const expV = (await uvar.data()).map((v) => 0.9 + 0.1 * v);
+    const gotM = await rm.data(),
+      gotV = await rv.data();
+    for (let i = 0; i < 2; i++) {
+      expect(gotM[i]).toBeCloseTo(expM[i], 5);
+      expect(gotV[i]).toBeCloseTo(expV[i], 5);
+    }
+    // Eval output changed because running stats changed; train output does not depend on them.
+    const evalAfter = tf.tidy(() => model.forward(x, { training: false }).primary);
+    expect(Array.from(await evalAfter.data())).not.toEqual(Array.from(await evalBefore.data()));
+    const t1 = tf.tidy(() => model.forward(x, { training: true, updateStats: false }).primary);
+    tf.tidy(() => {
+      model.forward(x, { training: true });
+    });
+    const t2 = tf.tidy(() => model.forward(x, { training: true, updateStats: false }).primary);
+    expect(Array.from(await t2.data())).toEqual(Array.from(await t1.data()));
+    // Eval mode is per-sample: a sample's logits do not depend on its batch mates.
+    const full = tf.tidy(() => model.forward(x, { training: false }).primary);
+    const single = tf.tidy(() => model.forward(x.slice(0, 2), { training: false }).primary);
+    expect(Array.from(await single.data())).toEqual(Array.from((await full.data()).slice(0, 4)));
+    full.dispose();
+    tf.dispose([mean, uvar, evalBefore, evalAfter, t1, t2, single, x]);
+    model.dispose();
+  });
+
+  it('numTensors is stable over repeated forward/backward with stat updates', () => {
+    const model = createModel({ arch: 'wrn', depth: 10, widen: 1, numClasses: 3, numAuxClasses: 2, seed: 1 });
+    const x = randomImages(4, 8);
+    const y = tf.tensor1d([0, 1, 2, 0], 'int32');
+    const opt = tf.train.sgd(0.01);
+    const step = () =>
+      tf.tidy(() => {
+        opt.minimize(
+          () => {
+            const { primary, aux } = model.forward(x, { training: true, updateStats: true });
+            return tf.add(
+              tf.losses.softmaxCrossEntropy(tf.oneHot(y, 3), primary),
+              tf.mean(aux as tf.Tensor2D),
+            ) as tf.Scalar;
+          },
+          false,
+          model.trainableVariables,
+        );
+      });
+    step();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) step();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, y]);
+    opt.dispose();
+    model.dispose();
+  });
+});
