@@ -147,30 +147,38 @@ describe('batch norm', () => {
   });
 
   it('numTensors is stable over repeated forward/backward with stat updates', () => {
-    const model = createModel({ arch: 'wrn', depth: 10, widen: 1, numClasses: 3, numAuxClasses: 2, seed: 1 });
     const x = randomImages(4, 8);
     const y = tf.tensor1d([0, 1, 2, 0], 'int32');
+    // Weight gradients (optimizer step) on the small CNN; input gradients (the attack's
+    // pattern) through a WRN. Both in train mode with running-stat updates.
+    const cnn = createModel({ arch: 'small-cnn', width: 4, numClasses: 3, numAuxClasses: 2, seed: 1 });
+    const wrn = createModel({ arch: 'wrn', depth: 10, widen: 1, numClasses: 3, numAuxClasses: 2, seed: 1 });
     const opt = tf.train.sgd(0.01);
     const step = () =>
       tf.tidy(() => {
         opt.minimize(
           () => {
-            const { primary, aux } = model.forward(x, { training: true, updateStats: true });
+            const { primary, aux } = cnn.forward(x, { training: true, updateStats: true });
             return tf.add(
               tf.losses.softmaxCrossEntropy(tf.oneHot(y, 3), primary),
               tf.mean(aux as tf.Tensor2D),
             ) as tf.Scalar;
           },
           false,
-          model.trainableVariables,
+          cnn.trainableVariables,
         );
+        tf.grad((xx: tf.Tensor) => {
+          const { primary, aux } = wrn.forward(xx as tf.Tensor4D, { training: true, updateStats: true });
+          return tf.add(tf.sum(primary), tf.sum(aux as tf.Tensor2D));
+        })(x);
       });
     step();
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) step();
+    for (let i = 0; i < 4; i++) step();
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, y]);
     opt.dispose();
-    model.dispose();
+    cnn.dispose();
+    wrn.dispose();
   });
 });
