@@ -1,0 +1,148 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerWasmTrainingKernels, missingTrainingKernels } from '../src/backend';
+import { Rng } from '../src/util/rng';
+
+// Each custom wasm kernel against the cpu backend (the reference implementation).
+
+type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
+interface ConvCase {
+  x: [number, number, number, number];
+  filter: [number, number, number, number];
+  strides: number | [number, number];
+  pad: Pad;
+}
+
+const CASES: ConvCase[] = [
+  { x: [2, 8, 8, 3], filter: [3, 3, 3, 4], strides: 1, pad: 'same' },
+  { x: [2, 8, 8, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'same' },
+  { x: [2, 8, 8, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'valid' },
+  { x: [2, 9, 7, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'valid' },
+  { x: [2, 9, 7, 3], filter: [3, 3, 3, 4], strides: 2, pad: 'same' },
+  { x: [3, 8, 8, 5], filter: [1, 1, 5, 6], strides: 2, pad: 'same' },
+  {
+    x: [1, 7, 6, 2],
+    filter: [3, 2, 2, 5],
+    strides: 1,
+    pad: [
+      [0, 0],
+      [1, 2],
+      [0, 1],
+      [0, 0],
+    ],
+  },
+  {
+    x: [3, 10, 10, 4],
+    filter: [3, 3, 4, 2],
+    strides: [2, 1],
+    pad: [
+      [0, 0],
+      [2, 0],
+      [1, 1],
+      [0, 0],
+    ],
+  },
+  { x: [2, 12, 12, 8], filter: [3, 3, 8, 16], strides: 1, pad: 'same' },
+];
+
+function maxRelativeError(actual: Float32Array, expected: Float32Array): number {
+  let maxDiff = 0;
+  let maxRef = 0;
+  for (let i = 0; i < expected.length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
+    maxRef = Math.max(maxRef, Math.abs(expected[i]));
+  }
+  return maxDiff / maxRef;
+}
+
+async function onBackend(backend: string, f: () => tf.Tensor): Promise<Float32Array> {
+  await tf.setBackend(backend);
+  const result = f();
+  const values = (await result.data()) as Float32Array;
+  result.dispose();
+  return values;
+}
+
+beforeAll(async () => {
+  registerWasmTrainingKernels();
+  await tf.setBackend('wasm');
+});
+
+test('wasm has every training kernel once ours are registered', () => {
+  expect(missingTrainingKernels('wasm')).toEqual([]);
+  expect(missingTrainingKernels('cpu')).toEqual([]);
+});
+
+describe.each(CASES)('conv x=$x filter=$filter strides=$strides pad=$pad', (c) => {
+  const rng = new Rng(7);
+  const xValues = rng.normalArray(c.x.reduce((a, b) => a * b));
+  const filterValues = rng.normalArray(c.filter.reduce((a, b) => a * b));
+  let dyShape: number[] = [];
+  let dyValues: Float32Array = new Float32Array(0);
+
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    dyShape = tf.tidy(
+      () => tf.conv2d(tf.tensor4d(xValues, c.x), tf.tensor4d(filterValues, c.filter), c.strides, c.pad).shape,
+    );
+    dyValues = rng.normalArray(dyShape.reduce((a, b) => a * b));
+  });
+
+  test('Conv2DBackpropFilter matches cpu', async () => {
+    const run = () =>
+      tf.tidy(
+        () =>
+          tf
+            .engine()
+            .runKernel(
+              'Conv2DBackpropFilter',
+              { x: tf.tensor4d(xValues, c.x), dy: tf.tensor(dyValues, dyShape) },
+              {
+                strides: c.strides,
+                pad: c.pad,
+                dataFormat: 'NHWC',
+                filterShape: c.filter,
+              } as unknown as tf.NamedAttrMap,
+            ) as tf.Tensor,
+      );
+    const expected = await onBackend('cpu', run);
+    const actual = await onBackend('wasm', run);
+    expect(actual.length).toBe(c.filter.reduce((a, b) => a * b));
+    expect(maxRelativeError(actual, expected)).toBeLessThanOrEqual(1e-4);
+  });
+
+  test('gradients of conv2d wrt input and filter match cpu', async () => {
+    const run = () =>
+      tf.tidy(() => {
+        const dy = tf.tensor(dyValues, dyShape);
+        const [dx, dw] = tf.grads((x: tf.Tensor, w: tf.Tensor) =>
+          tf.sum(tf.mul(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.strides, c.pad), dy)),
+        )([tf.tensor4d(xValues, c.x), tf.tensor4d(filterValues, c.filter)]);
+        return tf.concat([dx.flatten(), dw.flatten()]);
+      });
+    const expected = await onBackend('cpu', run);
+    const actual = await onBackend('wasm', run);
+    expect(maxRelativeError(actual, expected)).toBeLessThanOrEqual(1e-4);
+  });
+});
+
+test('the custom kernel frees its intermediates', async () => {
+  await tf.setBackend('wasm');
+  const x = tf.ones([2, 8, 8, 3]);
+  const dy = tf.ones([2, 4, 4, 4]);
+  const dataIdsBefore = tf.backend().numDataIds();
+  const tensorsBefore = tf.memory().numTensors;
+  for (let i = 0; i < 3; i++) {
+    const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+      strides: 2,
+      pad: 'same',
+      dataFormat: 'NHWC',
+      filterShape: [3, 3, 3, 4],
+    } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    expect(dw.shape).toEqual([3, 3, 3, 4]);
+    dw.dispose();
+  }
+  expect(tf.memory().numTensors).toBe(tensorsBefore);
+  expect(tf.backend().numDataIds()).toBe(dataIdsBefore);
+  tf.dispose([x, dy]);
+});
