@@ -20,16 +20,23 @@ export class SgdMomentum {
     readonly opts: SgdOptions,
   ) {}
 
-  /** One update with learning rate `lr`; `grads` parallel to `variables`. Does not dispose grads. */
-  step(grads: tf.Tensor[], lr: number): void {
+  /**
+   * One update with learning rate `lr`; `grads` parallel to `variables`. A variable without a
+   * gradient (undefined: it did not take part in the loss, e.g. the aux head when every aux
+   * sample is low) is skipped entirely, no weight decay or momentum, as PyTorch skips
+   * parameters whose .grad is None. Does not dispose grads.
+   */
+  step(grads: (tf.Tensor | undefined)[], lr: number): void {
     if (grads.length !== this.variables.length)
       throw new RangeError(`SgdMomentum.step: ${grads.length} grads for ${this.variables.length} variables`);
     const first = this.buffers === null;
-    if (first) this.buffers = this.variables.map((v) => tf.variable(tf.zerosLike(v), false));
+    if (first) this.buffers = this.variables.map((v) => tf.tidy(() => tf.variable(tf.zerosLike(v), false)));
     const buffers = this.buffers as tf.Variable[];
     tf.tidy(() => {
       this.variables.forEach((w, i) => {
-        const g = this.opts.weightDecay !== 0 ? tf.add(grads[i], tf.mul(w, this.opts.weightDecay)) : grads[i];
+        const grad = grads[i];
+        if (grad === undefined) return;
+        const g = this.opts.weightDecay !== 0 ? tf.add(grad, tf.mul(w, this.opts.weightDecay)) : grad;
         const buf = first ? g : tf.add(tf.mul(buffers[i], this.opts.momentum), g);
         buffers[i].assign(buf);
         w.assign(tf.sub(w, tf.mul(buf, lr)));
@@ -50,7 +57,9 @@ export class SgdMomentum {
       throw new RangeError(
         `SgdMomentum.setState: ${state.length} buffers for ${this.variables.length} variables`,
       );
-    this.buffers = this.variables.map((v, i) => tf.variable(tf.tensor(state[i], v.shape), false));
+    this.buffers = this.variables.map((v, i) =>
+      tf.tidy(() => tf.variable(tf.tensor(state[i], v.shape), false)),
+    );
   }
 
   dispose(): void {

@@ -1,0 +1,64 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import type { TwoHeadModel } from '../src/models/types';
+import { train, type StepRecord, type TrainConfig, type TrainData } from '../src/train/trainer';
+import { runPaths } from '../src/train/run_cache';
+import { atSteps, config, dataSource, model, tradesSteps } from './train_fixtures';
+
+let tmp: string;
+let runNo = 0;
+function paths() {
+  return runPaths(tmp, `run${runNo++}`, { n: runNo });
+}
+
+async function collect(m: TwoHeadModel, cfg: TrainConfig, data: TrainData): Promise<StepRecord[]> {
+  const records: StepRecord[] = [];
+  await train(m, cfg, data, { paths: paths(), checkpointRule: 'last', onStep: (r) => records.push(r) });
+  return records;
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'biamat-train-'));
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const methods: [string, Partial<TrainConfig>, boolean][] = [
+  ['standard', { steps: { ...atSteps, base: 'standard' } }, false],
+  ['AT', {}, false],
+  ['TRADES', { steps: tradesSteps }, false],
+  ['AT+BiaMAT', { auxMode: 'biamat' }, true],
+  ['TRADES+BiaMAT', { auxMode: 'biamat', steps: tradesSteps, alpha: 0.5, gamma: 0.5 }, true],
+  [
+    'TRADES+BiaMAT adv-CE high set',
+    { auxMode: 'naive', steps: { ...tradesSteps, highLoss: 'adv-ce' } },
+    true,
+  ],
+  ['AT naive (true aux labels)', { auxMode: 'naive' }, true],
+  ['AT uniform-only', { auxMode: 'uniform' }, true],
+];
+
+describe('every method trains: finite loss that falls', () => {
+  test.each(methods)('%s', async (_name, over, withAux) => {
+    const recs = await collect(model(), config({ ...over, epochs: 2 }), dataSource(4, withAux));
+    const losses = recs.map((r) => r.loss);
+    expect(losses.every(Number.isFinite)).toBe(true);
+    const first = losses[0];
+    const last = losses.slice(-3).reduce((a, b) => a + b, 0) / 3;
+    expect(last).toBeLessThan(0.8 * first);
+  });
+
+  test('Hendrycks pre-training: aux head first, then the primary head, LR schedule continuing', async () => {
+    const recs = await collect(
+      model(),
+      config({ auxMode: 'pretrain', pretrainEpochs: 1, epochs: 2, schedule: 'at' }),
+      dataSource(3, true),
+    );
+    expect(recs.map((r) => r.epoch)).toEqual([1, 1, 1, 2, 2, 2]);
+    expect(recs.every((r) => Number.isFinite(r.loss))).toBe(true);
+    // The schedule spans both phases: AT milestones at round(0.6·2) = 1 → the fine-tuning epoch has lr/10.
+    expect(recs[3].lr).toBeCloseTo(0.005, 10);
+  });
+});
