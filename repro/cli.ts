@@ -1,3 +1,108 @@
-// Placeholder until the repro harness (issue 5) lands: says so and exits non-zero.
-console.error('npm run repro: the repro harness is not built yet (issue 5). Nothing was run.');
-process.exitCode = 2;
+/**
+ * npm run repro -- [--profile smoke|small|paper] [--only <notebook>...] [--jupyter] [--shard i/n] [--out <dir>]
+ *                  [-p name=value ...] [--no-render] [--cell-timeout s] [--start-timeout s]
+ * npm run repro -- merge <dirs...> [--out <dir>] [--no-render]
+ * npm run repro -- report [--out <dir> | --profile p] [--no-render]
+ *
+ * Executes the notebooks in notebooks/ headless (in-process with tslab's executor by default,
+ * or through Jupyter with --jupyter), saves each executed notebook under
+ * results/<profile>/notebooks/, and writes results/<profile>/report.{md,html,png}.
+ * Exits 1 when a notebook failed or a claim of the profile was not reproduced.
+ */
+import { Command, Option } from 'commander';
+import { runMain, UserError } from '../src/util/errors';
+import { buildReport, checkProfile, defaultOutDir, mergeShards, runProfile } from './harness';
+import type { JsonValue } from './notebook';
+import { parseShard } from './plan';
+
+/** -p name=value: the value is JSON when it parses as JSON (3, true, [1,2], "x"), else a plain string. */
+function collectParam(text: string, acc: Record<string, JsonValue>): Record<string, JsonValue> {
+  const eq = text.indexOf('=');
+  if (eq <= 0) throw new UserError(`-p ${text}: expected name=value`, "e.g. -p epochs=3 or -p 'seeds=[0,1]'");
+  const name = text.slice(0, eq);
+  const raw = text.slice(eq + 1);
+  let value: JsonValue;
+  try {
+    value = JSON.parse(raw) as JsonValue;
+  } catch {
+    value = raw;
+  }
+  return { ...acc, [name]: value };
+}
+
+function seconds(flag: string) {
+  return (text: string): number => {
+    const s = Number(text);
+    if (!(s > 0)) throw new UserError(`${flag} ${text}: expected a positive number of seconds`);
+    return s;
+  };
+}
+
+async function main(): Promise<number> {
+  let exitCode = 0;
+  const program = new Command('repro').description(
+    'Run the BiaMAT notebooks headless and report what reproduces',
+  );
+
+  program
+    .command('run', { isDefault: true })
+    .description('execute the notebooks of a profile and build the report (the default command)')
+    .addOption(new Option('--profile <name>', 'smoke | small | paper').default('smoke'))
+    .option('--only <notebook...>', 'run only these notebooks (catalog id, file name, or two-digit prefix)')
+    .option('--jupyter', 'run through a real Jupyter kernel (nbclient + tslab) instead of in-process')
+    .option('--shard <i/n>', 'run only shard i of n of the profile (deterministic split)')
+    .option('--out <dir>', 'results dir (default results/<profile>, or results/<profile>-shard-i-of-n)')
+    .option('--notebooks <dir>', 'where the notebooks are (default notebooks/)')
+    .option('-p, --param <name=value>', 'set a notebook parameter (JSON value); repeatable', collectParam, {})
+    .option('--no-render', 'skip the headless-Chromium check and PNG export')
+    .option(
+      '--cell-timeout <s>',
+      'per-cell timeout in seconds (default per profile)',
+      seconds('--cell-timeout'),
+    )
+    .option(
+      '--start-timeout <s>',
+      'kernel start timeout in seconds (default per profile)',
+      seconds('--start-timeout'),
+    )
+    .action(async (o) => {
+      const r = await runProfile({
+        profile: checkProfile(o.profile),
+        notebooksDir: o.notebooks,
+        only: o.only,
+        jupyter: !!o.jupyter,
+        shard: o.shard ? parseShard(o.shard) : undefined,
+        out: o.out,
+        params: o.param,
+        render: o.render,
+        cellTimeoutS: o.cellTimeout,
+        startTimeoutS: o.startTimeout,
+      });
+      exitCode = r.exitCode;
+    });
+
+  program
+    .command('merge <dirs...>')
+    .description('merge shard results dirs into one report')
+    .option('--out <dir>', 'merged results dir (default results/<profile>)')
+    .option('--no-render', 'skip the headless-Chromium check and PNG export')
+    .action(async (dirs: string[], o) => {
+      exitCode = (await mergeShards(dirs, { out: o.out, render: o.render })).exitCode;
+    });
+
+  program
+    .command('report')
+    .description('rebuild the report of an existing results dir without running anything')
+    .option('--profile <name>', 'smoke | small | paper', 'smoke')
+    .option('--out <dir>', 'results dir (default results/<profile>)')
+    .option('--no-render', 'skip the headless-Chromium check and PNG export')
+    .action(async (o) => {
+      exitCode = (await buildReport(o.out ?? defaultOutDir(checkProfile(o.profile)), { render: o.render }))
+        .exitCode;
+    });
+
+  await program.parseAsync(process.argv);
+  return exitCode;
+}
+
+runMain(main);

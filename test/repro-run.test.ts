@@ -1,0 +1,188 @@
+// End to end, in-process: generated notebooks run through the harness (tslab's executor in a
+// child process), the results and report land in a temp dir, and a broken cell fails the run
+// naming the cell. Also opens the report in headless Chromium (needs Debian's chromium).
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { runProfile, type HarnessResult } from '../repro/harness';
+import { readManifest } from '../repro/manifest';
+import { cellSource, readNotebook, writeNotebook, type Notebook } from '../repro/notebook';
+import { chromiumPath } from '../repro/render';
+import { loadRecords } from '../repro/results';
+
+function notebook(cells: { src: string; tags?: string[] }[]): Notebook {
+  return {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
+    cells: cells.map((c) => ({
+      cell_type: 'code',
+      source: c.src,
+      metadata: { tags: c.tags ?? [] },
+      outputs: [],
+      execution_count: null,
+    })),
+  };
+}
+
+const PARAMS = {
+  src: "const profile: string = 'interactive';\nconst seeds: number[] = [0];\nconst scale: number = 1;",
+  tags: ['parameters'],
+};
+
+const hasChromium = fs.existsSync(chromiumPath());
+if (!hasChromium && process.env.CI === 'true') {
+  throw new Error(`CI=true but ${chromiumPath()} is missing: apt-get install -y chromium`);
+}
+
+describe('npm run repro, in-process', () => {
+  let dir: string;
+  let out: string;
+  let result: HarnessResult;
+  const log: string[] = [];
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'repro-run-'));
+    out = path.join(dir, 'results');
+    fs.mkdirSync(path.join(dir, 'notebooks'));
+    writeNotebook(
+      path.join(dir, 'notebooks', '01-theory.ipynb'),
+      notebook([
+        PARAMS,
+        {
+          src:
+            "import { recordResult } from './repro/results';\n" +
+            "recordResult('theory', 'lemma2', { holds: 1, error: 0.01 * scale }, { backend: 'none', device: 'cpu', data: 'synthetic', seeds: seeds, wallTimeS: 0 });",
+        },
+        {
+          src: 'import * as tslab from \'tslab\';\ntslab.display.html(`<b id="p">${profile} x${scale}</b>`);',
+        },
+        {
+          src: 'await new Promise((r) => setTimeout(r, 20));\nconsole.log(`seeds=${seeds.join(",")}`);\nscale * 2',
+        },
+      ]),
+    );
+    writeNotebook(
+      path.join(dir, 'notebooks', '02-table1.ipynb'),
+      notebook([
+        PARAMS,
+        { src: 'const before: number = scale + 1;' },
+        { src: "// compute the table\nthrow new RangeError('boom at scale ' + scale);" },
+        { src: "console.log('never runs');" },
+      ]),
+    );
+    result = await runProfile({
+      profile: 'smoke',
+      notebooksDir: path.join(dir, 'notebooks'),
+      out,
+      params: { scale: 3 },
+      render: hasChromium,
+      log: (l) => log.push(l),
+    });
+  }, 300_000);
+
+  test('the run fails because one notebook failed, and says which cell', () => {
+    expect(result.exitCode).toBe(1);
+    const manifest = readManifest(out);
+    expect(manifest.runs.map((r) => [r.id, r.status])).toEqual([
+      ['01-theory', 'ok'],
+      ['02-table1@seed-0', 'failed'],
+    ]);
+    expect(log.join('\n')).toMatch(
+      /02-table1: cell 3 \(source cell 2\) `\/\/ compute the table` failed: RangeError: boom at scale 3/,
+    );
+  });
+
+  test('parameters are injected (typed, after the parameters cell) and stored in the metadata', () => {
+    const nb = readNotebook(path.join(out, 'notebooks', '01-theory.ipynb'));
+    expect(nb.cells[1].metadata.tags).toEqual(['injected-parameters']);
+    expect(cellSource(nb.cells[1])).toContain('const scale: number = 3;');
+    expect(cellSource(nb.cells[1])).toContain('const profile: string = "smoke";');
+    expect((nb.metadata.repro as { parameters: unknown }).parameters).toEqual({
+      profile: 'smoke',
+      seeds: [0],
+      scale: 3,
+    });
+  });
+
+  test('outputs are saved: display html, stdout, last expression', () => {
+    const nb = readNotebook(path.join(out, 'notebooks', '01-theory.ipynb'));
+    expect(nb.cells[3].outputs).toEqual([
+      { output_type: 'display_data', data: { 'text/html': '<b id="p">smoke x3</b>' }, metadata: {} },
+    ]);
+    expect(nb.cells[4].outputs).toEqual([{ output_type: 'stream', name: 'stdout', text: 'seeds=0\n6\n' }]);
+  });
+
+  test('every code cell and the run carry timing and status', () => {
+    const nb = readNotebook(path.join(out, 'notebooks', '01-theory.ipynb'));
+    for (const cell of nb.cells) {
+      const m = cell.metadata.repro as {
+        status: string;
+        start_time: string;
+        end_time: string;
+        duration: number;
+      };
+      expect(m.status).toBe('completed');
+      expect(Date.parse(m.end_time)).toBeGreaterThanOrEqual(Date.parse(m.start_time));
+      expect(m.duration).toBeGreaterThanOrEqual(0);
+    }
+    const run = nb.metadata.repro as { status: string; duration: number; kernel: string };
+    expect(run.status).toBe('completed');
+    expect(run.kernel).toBe('inprocess');
+  });
+
+  test('results are recorded with the profile and notebook', () => {
+    const records = loadRecords(out);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({
+      table: 'theory',
+      row: 'lemma2',
+      notebook: '01-theory',
+      metrics: { holds: 1, error: 0.03 },
+    });
+    expect(records[0].meta.profile).toBe('smoke');
+  });
+
+  test('a failed notebook: banner, marker, error JSON, skipped cells', () => {
+    const file = path.join(out, 'notebooks', '02-table1.seed-0.ipynb');
+    const nb = readNotebook(file);
+    expect(nb.cells[0].metadata.tags).toEqual(['repro-error-banner']);
+    expect(cellSource(nb.cells[0])).toContain('href="#repro-error-cell"');
+    expect(cellSource(nb.cells[0])).toContain('RangeError: boom at scale 3');
+    // cells: banner, params, injected, `before`, marker, failing cell, skipped cell
+    expect(nb.cells[4].metadata.tags).toEqual(['repro-error-marker']);
+    expect(cellSource(nb.cells[4])).toContain('id="repro-error-cell"');
+    expect((nb.cells[5].metadata.repro as { status: string }).status).toBe('failed');
+    expect((nb.cells[6].metadata.repro as { status: string }).status).toBe('skipped');
+    const err = JSON.parse(fs.readFileSync(file.replace(/\.ipynb$/, '.error.json'), 'utf8'));
+    expect(err.error).toMatchObject({
+      cellIndex: 3,
+      sourceCellIndex: 2,
+      firstLine: '// compute the table',
+      ename: 'RangeError',
+      evalue: 'boom at scale 3',
+    });
+  });
+
+  test('the report lists every notebook, with the missing ones as not built yet', () => {
+    const md = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
+    expect(md).toMatch(/\| 01-theory \| .* \| ok \|/);
+    expect(md).toMatch(/\| 02-table1 \| .* \| failed: /);
+    expect(md).toMatch(/\| 03-table2 \| .* \| not built yet \|/);
+    expect(md).toMatch(
+      /every recorded statement holds \| notebook ran; 1 row\(s\), 2 value\(s\), all finite and in range \| \*\*passed\*\*/,
+    );
+    expect(fs.existsSync(path.join(out, 'report.html'))).toBe(true);
+  });
+
+  (hasChromium ? test : test.skip)(
+    'report.html opens in headless Chromium with all tables and figures',
+    () => {
+      expect(result.check?.detail).toMatch(/all \d+ tables and \d+ figures shown/);
+      expect(result.check?.ok).toBe(true);
+      expect(fs.statSync(path.join(out, 'report.png')).size).toBeGreaterThan(10_000);
+      for (const png of Object.values(result.check!.pngs))
+        expect(fs.existsSync(path.join(out, png))).toBe(true);
+    },
+  );
+});
