@@ -94,9 +94,13 @@ export function downloadFile(
         if (failed) return;
         failed = true;
         bar.stop();
-        out.destroy();
         res.destroy();
-        done(e);
+        // Remove the temp file only once the stream has closed (it may still be opening it).
+        if (out.closed) done(e);
+        else {
+          out.once('close', () => done(e));
+          out.destroy();
+        }
       };
       const truncated = () =>
         new UserError(
