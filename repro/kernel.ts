@@ -2,8 +2,8 @@
  * Two ways to run notebook cells behind one interface:
  * - InProcessKernel: a child Node process running tslab's executor (kernel-worker.ts), no Jupyter.
  * - JupyterKernel: the real tslab Jupyter kernel driven by nbclient (jupyter_driver.py).
- * Both run cells with the project root as the working directory (see runner.ts for why), and
- * both enforce a start timeout, a per-cell timeout and a liveness watchdog: a kernel that dies
+ * Both run cells in the working directory they are given (the notebook's folder, see
+ * runner.ts), and both enforce a start timeout, a per-cell timeout and a liveness watchdog: a kernel that dies
  * or hangs fails the cell it was running instead of hanging the harness.
  */
 import { ChildProcess, fork, spawn, spawnSync } from 'child_process';

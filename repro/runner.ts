@@ -7,9 +7,14 @@
  * at the top links to a marker placed before the failing cell, an error JSON is written beside
  * the output notebook, and the result says which cell failed and how.
  *
- * Working directory: cells run with the PROJECT ROOT as their working directory, because
- * tslab compiles local .ts imports only from below its working directory (it sets TypeScript's
- * rootDir to it): a notebook imports `./src/...`, not `../src/...`.
+ * Working directory: cells run in the notebook's own folder, as under Jupyter, so a notebook
+ * behaves the same in JupyterLab, nbclient and the in-process kernel. tslab compiles `import`s
+ * only from below that folder (it roots TypeScript's program there), so notebooks/ loads
+ * ../src and ../repro at run time through tsx:
+ *
+ *     const tsx = require('tsx/cjs/api');
+ *     const load = (p: string) => tsx.require(p, path.join(process.cwd(), 'notebook.ts'));
+ *     const { recordResult } = load('../repro/results');
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -41,6 +46,7 @@ export interface RunNotebookOptions {
   /** Well-known parameters (e.g. profile): injected only where declared. */
   optionalParams?: Record<string, JsonValue>;
   kernel?: 'inprocess' | 'jupyter';
+  /** Working directory of the cells; defaults to the input notebook's folder (Jupyter's convention). */
   cwd?: string;
   /** Extra environment for the kernel. */
   env?: Record<string, string>;
@@ -154,7 +160,7 @@ export async function runNotebook(opts: RunNotebookOptions): Promise<NotebookRun
   writeNotebook(opts.output, nb);
 
   const kernelOpts = {
-    cwd: opts.cwd ?? PROJECT_ROOT,
+    cwd: opts.cwd ?? path.dirname(path.resolve(opts.input)),
     env: { ...process.env, ...opts.env },
     startTimeoutS: opts.startTimeoutS ?? 120,
     cellTimeoutS: opts.cellTimeoutS ?? 3600,

@@ -50,8 +50,10 @@ describe('npm run repro, in-process', () => {
       notebook([
         PARAMS,
         {
+          // As a notebook in notebooks/ would (tslab cannot import ../repro), with absolute paths: this one lives in a temp dir.
           src:
-            "import { recordResult } from './repro/results';\n" +
+            `const tsx = require(${JSON.stringify(require.resolve('tsx/cjs/api'))});\n` +
+            `const { recordResult } = tsx.require(${JSON.stringify(path.resolve(__dirname, '../repro/results'))}, ${JSON.stringify(__filename)});\n` +
             "recordResult('theory', 'lemma2', { holds: 1, error: 0.01 * scale }, { backend: 'none', device: 'cpu', data: 'synthetic', seeds: seeds, wallTimeS: 0 });",
         },
         {
