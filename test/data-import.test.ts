@@ -360,6 +360,18 @@ describe('ensureDataset, list, verify, CLI', () => {
     expect(second.provenance.importedAt).toBe(first.provenance.importedAt);
   });
 
+  it('parallel callers wait for one import instead of racing', async () => {
+    fs.writeFileSync(path.join(sharedDir, 'cifar10-jpeg.tar.gz'), tarArchive(cifarFolderEntries()));
+    const lines: string[] = [];
+    const [a, b] = await Promise.all(
+      [0, 1].map(() => ensureDataset('cifar10', { ...opts(), log: (l) => lines.push(l) })),
+    );
+    expect(a.provenance.importedAt).toBe(b.provenance.importedAt);
+    expect(lines.filter((l) => l.includes('importing from'))).toHaveLength(1);
+    expect(lines.some((l) => l.includes('waiting'))).toBe(true);
+    expect(fs.readdirSync(dataDir)).toEqual(['cifar10']); // lock released
+  });
+
   it('with no local copy and no public download, says how to import', async () => {
     await expect(ensureDataset('tin32', opts())).rejects.toThrow(
       /'tin32' is not prepared and no local copy[\s\S]*import tin32 --from \.\.\/shared\/data\/tiny-imagenet-32-jpeg\.tar\.gz/,
