@@ -5,6 +5,8 @@
 # (cheap, and it follows the checkout's path).
 # Always /usr/bin/python3 and /usr/bin/jupyter: the python3 on PATH may be another (pyenv) Python.
 set -euo pipefail
+# (quiets debugpy's "frozen modules" warnings from Debian's Python)
+export PYDEVD_DISABLE_FILE_VALIDATION=1
 cd "$(dirname "$0")/.."
 
 packages=(jupyter-nbconvert jupyter-client python3-nbclient python3-nbformat python3-ipython python3-ipykernel)

@@ -8,14 +8,20 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-const JUPYTER = '/usr/bin/jupyter';
+/** Debian's Jupyter (the python3 on PATH may be another Python); overridable to test the missing-Jupyter path. */
+const JUPYTER = process.env.BIAMAT_JUPYTER ?? '/usr/bin/jupyter';
 const NOTEBOOK = path.join(__dirname, '..', 'notebooks', '01-theory.ipynb');
 
 function jupyterProblem(): string | null {
   if (!fs.existsSync(JUPYTER)) return `${JUPYTER} not found`;
-  const list = spawnSync(JUPYTER, ['kernelspec', 'list'], { encoding: 'utf8' });
+  const list = spawnSync(JUPYTER, ['kernelspec', 'list', '--json'], { encoding: 'utf8' });
   if (list.status !== 0) return `'jupyter kernelspec list' failed: ${list.stderr}`;
-  if (!/^\s*tslab\s/m.test(list.stdout)) return 'the tslab kernel is not registered';
+  const specs = (JSON.parse(list.stdout) as { kernelspecs: Record<string, { spec: { argv: string[] } }> })
+    .kernelspecs;
+  if (!specs.tslab) return 'the tslab kernel is not registered';
+  // The kernel is registered machine-wide with an absolute path: another checkout may have moved it.
+  const binary = specs.tslab.spec.argv[0];
+  if (!fs.existsSync(binary)) return `the tslab kernel points at ${binary}, which does not exist`;
   return null;
 }
 
