@@ -86,7 +86,7 @@ export interface PlannedRun {
 
 export interface Plan {
   runs: PlannedRun[];
-  /** Catalog entries with no notebook file yet. */
+  /** Catalog entries with no notebook file yet (all of them, whatever `only` selects). */
   notBuilt: CatalogEntry[];
 }
 
@@ -131,13 +131,14 @@ export function planRuns(profile: Profile, notebooksDir: string, only?: string[]
   const runs: PlannedRun[] = [];
   const notBuilt: CatalogEntry[] = [];
   for (const name of names) {
-    if (!selected.has(name)) continue;
     const entry = CATALOG.find((c) => c.id === name);
     const input = files.get(name);
     if (!input) {
+      // Listed whatever --only says: the report must never hide a missing notebook.
       if (entry) notBuilt.push(entry);
       continue;
     }
+    if (!selected.has(name)) continue;
     if (entry?.splitSeeds) {
       for (const seed of spec.seeds) {
         runs.push({

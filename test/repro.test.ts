@@ -6,6 +6,7 @@ import * as path from 'path';
 import type { Claim, PaperRow } from '../repro/expectations/types';
 import { EXPECTATIONS } from '../repro/expectations';
 import { mergeShards } from '../repro/harness';
+import { findFrontend, INSTALL_HELP } from '../repro/lab';
 import { errorFromStderr } from '../repro/kernel';
 import { writeManifest, type Manifest } from '../repro/manifest';
 import { injectParameters, parseParameterDecls, cellSource, type Notebook } from '../repro/notebook';
@@ -325,5 +326,13 @@ describe('planning and shards', () => {
     await expect(mergeShards([s1, s1], { out, render: false, log: () => undefined })).rejects.toThrow(
       /is in both/,
     );
+  });
+});
+
+describe('npm run lab', () => {
+  test('without any Jupyter front end it finds none, and the help says how to install JupyterLab', () => {
+    expect(findFrontend(['/nonexistent/jupyter'])).toBeNull();
+    expect(INSTALL_HELP).toMatch(/pipx install jupyterlab/);
+    expect(INSTALL_HELP).toMatch(/pip install jupyterlab/);
   });
 });
