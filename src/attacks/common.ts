@@ -146,3 +146,103 @@ export function scatterRows<T extends tf.Tensor>(base: T, idx: number[], rows: t
     return tf.where(tf.broadcastTo(m, base.shape), spread, base);
   }) as T;
 }
+
+/** Per-sample loss of logits (higher = more adversarial). */
+export type SampleLoss = (logits: tf.Tensor2D) => tf.Tensor1D;
+
+/**
+ * One forward/backward pass: per-sample losses, logits and ∇_x Σ loss. All three returned
+ * tensors belong to the caller. Summing keeps each sample's gradient independent of the batch.
+ */
+export function lossAndGrad(
+  model: Classifier,
+  x: tf.Tensor4D,
+  loss: SampleLoss,
+): { grad: tf.Tensor4D; loss: tf.Tensor1D; logits: tf.Tensor2D } {
+  let kept: { loss: tf.Tensor1D; logits: tf.Tensor2D } | null = null;
+  const grad = tf.tidy(() =>
+    tf.grad((xa: tf.Tensor) => {
+      const logits = model.logits(xa as tf.Tensor4D);
+      const l = loss(logits);
+      kept = { loss: tf.keep(tf.clone(l)), logits: tf.keep(tf.clone(logits)) };
+      return tf.sum(l);
+    })(x),
+  ) as tf.Tensor4D;
+  const k = kept as unknown as { loss: tf.Tensor1D; logits: tf.Tensor2D };
+  return { grad, loss: k.loss, logits: k.logits };
+}
+
+/** Row-wise choice: rows where mask[i] is set come from a, the others from b (new tensor). */
+export function selectRows<T extends tf.Tensor>(mask: ArrayLike<number | boolean>, a: T, b: T): T {
+  return tf.tidy(() => {
+    const m = tf.tensor1d(
+      Array.from(mask, (v) => (v ? 1 : 0)),
+      'bool',
+    );
+    const shaped = tf.reshape(m, [a.shape[0], ...a.shape.slice(1).map(() => 1)]);
+    return tf.where(tf.broadcastTo(shaped, a.shape), a, b);
+  }) as T;
+}
+
+/** Values of the logit at index `idx[i]` per row, differentiable (tfjs has no TopK gradient). */
+export function pickLogit(logits: tf.Tensor2D, idx: tf.Tensor1D): tf.Tensor1D {
+  return tf.tidy(() =>
+    tf.sum(tf.mul(logits, tf.oneHot(tf.cast(idx, 'int32'), logits.shape[1])), 1),
+  ) as tf.Tensor1D;
+}
+
+/** Indices of the k largest logits per row, largest first (not differentiated). */
+export function topIndices(logits: tf.Tensor2D, k: number): tf.Tensor2D {
+  return tf.tidy(() => tf.topk(logits, k).indices) as tf.Tensor2D;
+}
+
+/**
+ * The k largest logits per row, largest first, as differentiable values: repeatedly take the
+ * max and mask its argmax (tf.topk has no gradient in tfjs).
+ */
+export function largestLogits(logits: tf.Tensor2D, k: number): tf.Tensor1D[] {
+  const out: tf.Tensor1D[] = [];
+  let masked: tf.Tensor2D = logits;
+  for (let i = 0; i < k; i++) {
+    out.push(tf.max(masked, 1) as tf.Tensor1D);
+    if (i < k - 1) masked = tf.sub(masked, tf.mul(tf.oneHot(tf.argMax(masked, 1), logits.shape[1]), 1e9));
+  }
+  return out;
+}
+
+/**
+ * Difference of logits ratio (Croce & Hein 2020, arXiv 2003.01690):
+ * −(z_y − max_{i≠y} z_i) / (z_π1 − z_π3 + 1e-12), π sorting logits in decreasing order.
+ */
+export function dlrLoss(logits: tf.Tensor2D, y: tf.Tensor1D): tf.Tensor1D {
+  return tf.tidy(() => {
+    const [z1, , z3] = largestLogits(logits, 3);
+    const oneHot = tf.oneHot(tf.cast(y, 'int32'), logits.shape[1]);
+    const zy = tf.sum(tf.mul(oneHot, logits), 1);
+    const maxOther = tf.max(tf.sub(logits, tf.mul(oneHot, 1e9)), 1);
+    return tf.neg(tf.div(tf.sub(zy, maxOther), tf.add(tf.sub(z1, z3), 1e-12))) as tf.Tensor1D;
+  });
+}
+
+/** Targeted DLR: −(z_y − z_t) / (z_π1 − (z_π3 + z_π4)/2 + 1e-12). Needs ≥ 4 classes. */
+export function dlrTargetedLoss(logits: tf.Tensor2D, y: tf.Tensor1D, target: tf.Tensor1D): tf.Tensor1D {
+  return tf.tidy(() => {
+    const [z1, , z3, z4] = largestLogits(logits, 4);
+    const denom = tf.add(tf.sub(z1, tf.mul(tf.add(z3, z4), 0.5)), 1e-12);
+    return tf.neg(tf.div(tf.sub(pickLogit(logits, y), pickLogit(logits, target)), denom)) as tf.Tensor1D;
+  });
+}
+
+/** Per-sample cross-entropy. */
+export function crossEntropyPerSample(logits: tf.Tensor2D, y: tf.Tensor1D): tf.Tensor1D {
+  return tf.tidy(() =>
+    tf.neg(tf.sum(tf.mul(tf.oneHot(tf.cast(y, 'int32'), logits.shape[1]), tf.logSoftmax(logits)), 1)),
+  ) as tf.Tensor1D;
+}
+
+/** Indices i with flags[i] set. */
+export function indicesWhere(flags: ArrayLike<number | boolean>): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < flags.length; i++) if (flags[i]) out.push(i);
+  return out;
+}
