@@ -113,6 +113,12 @@ describe('import: image folders', () => {
     const b = await importDataset('cifar10', { ...opts(), from: root });
     expect(b.splits.train!.images.sha256).toBe(a.splits.train!.images.sha256);
     expect(b.splits.test!.labels.sha256).toBe(a.splits.test!.labels.sha256);
+    // A folder source is identified by the sha256 of its sorted sha256sum listing.
+    const listing = cifarFolderEntries()
+      .filter((e) => e.data)
+      .map((e) => `${sha256(Buffer.from(e.data!))}  ${e.name}`)
+      .sort((p, q) => (p.slice(66) < q.slice(66) ? -1 : 1));
+    expect(b.provenance.sha256).toBe(sha256(Buffer.from(listing.join('\n') + '\n')));
   });
 
   it('imports a Tiny-ImageNet layout as tin32: val → test, names from words.txt', async () => {

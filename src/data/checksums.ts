@@ -54,3 +54,25 @@ export function verifyArchive(
   }
   return { sha256 };
 }
+
+/**
+ * A digest for a folder source: SHA-256 over the sorted lines "<sha256>  <relative path>" of
+ * its regular files (symlinks skipped), i.e. of the `sha256sum` listing of the tree.
+ */
+export function hashTree(dir: string): { sha256: string; files: number } {
+  const lines: string[] = [];
+  const visit = (d: string, rel: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) visit(path.join(d, e.name), r);
+      else if (e.isFile()) lines.push(`${hashFile(path.join(d, e.name))}  ${r}`);
+    }
+  };
+  visit(dir, '');
+  lines.sort((a, b) => (a.slice(66) < b.slice(66) ? -1 : 1));
+  const sha256 = crypto
+    .createHash('sha256')
+    .update(lines.join('\n') + '\n')
+    .digest('hex');
+  return { sha256, files: lines.length };
+}

@@ -199,5 +199,6 @@ function importAlternative(name: string): string {
   if (info.sharedArchive)
     return `import the offline copy: npm run data -- import ${name} --from ../shared/data/${info.sharedArchive}`;
   if (info.localSource) return `import the local copy: npm run data -- import ${name}`;
-  return `copy the official files here by other means, then: npm run data -- import ${name} --from <archive or folder>`;
+  const own = `put the official files on this machine, then: npm run data -- import ${name} --from <archive or folder>`;
+  return info.standIn ? `${own}; or use the offline stand-in: npm run data -- import ${info.standIn}` : own;
 }

