@@ -88,6 +88,23 @@ describe('PGD', () => {
     tf.dispose([x, up, w, bad, ce]);
   });
 
+  it('gives the same adversarial inputs whatever the batch split (restarts included)', async () => {
+    const rng = new Rng(9);
+    const d = 4 * 4 * 3;
+    const model = linearClassifier(tf.tensor2d(rng.normalArray(d * 3), [d, 3]), tf.zeros([3]) as tf.Tensor1D);
+    const x = tf.tensor4d(rng.uniformArray(6 * d), [6, 4, 4, 3]);
+    const y = tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32');
+    const make = () => new PGD({ eps: 0.05, stepSize: 0.01, steps: 3, restarts: 2, seed: 4 });
+    const whole = await make().perturb(model, x, y);
+    const split = make();
+    const parts = [];
+    for (let s = 0; s < 6; s += 4)
+      parts.push(await split.perturb(model, x.slice(s, Math.min(4, 6 - s)), y.slice(s, Math.min(4, 6 - s))));
+    const joined = tf.concat(parts);
+    expect(Array.from(await joined.data())).toEqual(Array.from(await whole.data()));
+    tf.dispose([whole, joined, ...parts, x, y]);
+  });
+
   it('epsFraction records ε exactly', () => {
     expect(epsFraction(8 / 255)).toBe('8/255');
     expect(epsFraction(0.031)).toBe('31/1000');

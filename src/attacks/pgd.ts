@@ -97,7 +97,8 @@ export class PGD implements Attack {
   readonly randomStart: boolean;
   readonly loss: 'ce' | 'cw';
   readonly restarts: number;
-  private readonly rng: Rng;
+  /** One stream per restart, each consumed in sample order across batches (batch-size independent). */
+  private readonly restartRngs: Rng[];
 
   constructor(opts: PgdOptions) {
     checkEps(opts.eps);
@@ -110,7 +111,8 @@ export class PGD implements Attack {
     checkPositiveInt(this.restarts, 'PGD restarts');
     if (this.loss !== 'ce' && this.loss !== 'cw')
       throw new UserError(`PGD loss must be 'ce' or 'cw', got ${this.loss}`);
-    this.rng = new Rng(opts.seed ?? 0).fork(`pgd-${this.loss}`);
+    const rng = new Rng(opts.seed ?? 0).fork(`pgd-${this.loss}`);
+    this.restartRngs = Array.from({ length: this.restarts }, (_, r) => rng.fork(`restart-${r}`));
     this.name = `${this.loss === 'ce' ? 'PGD' : 'CW'}-${this.steps}`;
   }
 
@@ -122,16 +124,16 @@ export class PGD implements Attack {
           ? crossEntropySum(model.logits(xa), y)
           : (tf.sum(tf.minimum(cwMargin(model.logits(xa), y), 50)) as tf.Scalar),
       );
-    const opts: PgdMaximizeOptions = {
+    const opts = (r: number): PgdMaximizeOptions => ({
       eps: this.eps,
       stepSize: this.stepSize,
       steps: this.steps,
       start: this.randomStart ? 'uniform' : 'none',
-      rng: this.rng,
-    };
-    let best = pgdMaximize(lossFn, x, opts);
+      rng: this.restartRngs[r],
+    });
+    let best = pgdMaximize(lossFn, x, opts(0));
     for (let r = 1; r < this.restarts; r++) {
-      const cand = pgdMaximize(lossFn, x, opts);
+      const cand = pgdMaximize(lossFn, x, opts(r));
       // Keep, per sample, the first restart that fools the model.
       const next = tf.tidy(() => {
         const stillCorrect = tf.equal(tf.argMax(model.logits(best), 1), tf.cast(y, 'int32'));
