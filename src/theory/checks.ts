@@ -407,7 +407,8 @@ export function buildChecks(options: CheckOptions = {}): StatementCheck[] {
   const thm3Checks = (
     P: GaussianModelParams,
     ref: string,
-    idPrefix: string,
+    idBase: string,
+    tag: string,
     exploratory: boolean,
     withInVivo: boolean,
   ) => {
@@ -416,7 +417,7 @@ export function buildChecks(options: CheckOptions = {}): StatementCheck[] {
     const boundD = (Pd.eta + Pd.w1) * Math.abs(closed.trueLabelRobustSignal(Pd));
     if (!exploratory) {
       out.push({
-        id: `${idPrefix}.robust-gradient-sign`,
+        id: `${idBase}.robust-gradient-sign${tag}`,
         ref,
         statement: 'With random labels and w̃₁ > 0, per sample sign(∂ℓ̃/∂z̃*₁) = −y_r, whatever the true ỹ.',
         latex: String.raw`\operatorname{sign}\big(\partial\tilde\ell/\partial\tilde z^*_1\big) = -y_r`,
@@ -436,7 +437,7 @@ export function buildChecks(options: CheckOptions = {}): StatementCheck[] {
       });
     }
     out.push({
-      id: `${idPrefix}.infinite-batch`,
+      id: `${idBase}.infinite-batch${tag}`,
       ref,
       statement:
         'Infinite batch: random labels give the robust feature E[ỹ·∂ℓ̃/∂z̃*₁] ≈ 0, read as: at most (η + w̃₁)× the true-label signal (the exact value is ≈ ½(η + (2p−1)w̃₁)× it, positive).',
@@ -470,7 +471,7 @@ export function buildChecks(options: CheckOptions = {}): StatementCheck[] {
     return out;
   };
   const P3 = { ...P1, w1: o.robustWeight };
-  checks.push(...thm3Checks(P3, 'Theorem 3', 'thm3', false, true));
+  checks.push(...thm3Checks(P3, 'Theorem 3', 'thm3', '', false, true));
   const P3d = { ...P3, d: Math.min(P3.d, 100) };
   const B = o.smallBatch;
   checks.push({
@@ -670,7 +671,7 @@ export function buildChecks(options: CheckOptions = {}): StatementCheck[] {
           (s) => s.target.kind === 'label' && Math.sign(nonRobustMean(s.zAdv)) === -s.target.label,
         ),
     });
-    checks.push(...thm3Checks({ ...Pw, w1: o.robustWeight }, 'Theorem 6', `thm6${tag}`, exploratory, false));
+    checks.push(...thm3Checks({ ...Pw, w1: o.robustWeight }, 'Theorem 6', 'thm6', tag, exploratory, false));
   }
   return checks;
 }
