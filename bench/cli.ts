@@ -163,7 +163,7 @@ export function benchCommand(): Command {
       128,
     )
     .option('--reps <n>', 'timed repetitions (median reported)', positiveInt, 3)
-    .option('--warmup <n>', 'untimed warm-up steps (the last is profiled)', positiveInt, 1)
+    .option('--warmup <n>', 'untimed warm-up steps (the last is profiled)', positiveInt, 2)
     .option('--workloads <list>', `comma-separated subset of ${WORKLOADS.join(',')}`, WORKLOADS.join(','))
     .option('--image-size <n>', 'image height and width', positiveInt, 32)
     .option('--profile <n>', 'print the n slowest kernels of each workload (0 = none)', (v) => Number(v), 0)

@@ -5,7 +5,7 @@ import { Rng } from '../src/util/rng';
 
 // Each custom wasm kernel against the cpu backend (the reference implementation).
 
-type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
+type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
 interface ConvCase {
   x: [number, number, number, number];
   filter: [number, number, number, number];
@@ -43,6 +43,13 @@ const CASES: ConvCase[] = [
     ],
   },
   { x: [2, 12, 12, 8], filter: [3, 3, 8, 16], strides: 1, pad: 'same' },
+  // the models' explicit symmetric padding (PyTorch's padding=1), stride 1 and 2
+  { x: [2, 8, 8, 4], filter: [3, 3, 4, 6], strides: 1, pad: 1 },
+  { x: [2, 8, 8, 4], filter: [3, 3, 4, 6], strides: 2, pad: 1 },
+  { x: [2, 9, 9, 4], filter: [3, 3, 4, 6], strides: 2, pad: 1 },
+  { x: [2, 8, 8, 4], filter: [1, 1, 4, 6], strides: 2, pad: 'valid' },
+  // padding larger than filter − 1: our dx falls back to tfjs's own kernel
+  { x: [1, 5, 5, 2], filter: [1, 1, 2, 3], strides: 1, pad: 1 },
 ];
 
 function maxRelativeError(actual: Float32Array, expected: Float32Array): number {
@@ -111,6 +118,29 @@ describe.each(CASES)('conv x=$x filter=$filter strides=$strides pad=$pad', (c) =
     expect(maxRelativeError(actual, expected)).toBeLessThanOrEqual(1e-4);
   });
 
+  test('Conv2DBackpropInput matches cpu', async () => {
+    const run = () =>
+      tf.tidy(
+        () =>
+          tf
+            .engine()
+            .runKernel(
+              'Conv2DBackpropInput',
+              { dy: tf.tensor(dyValues, dyShape), filter: tf.tensor4d(filterValues, c.filter) },
+              {
+                strides: c.strides,
+                pad: c.pad,
+                dataFormat: 'NHWC',
+                inputShape: c.x,
+              } as unknown as tf.NamedAttrMap,
+            ) as tf.Tensor,
+      );
+    const expected = await onBackend('cpu', run);
+    const actual = await onBackend('wasm', run);
+    expect(actual.length).toBe(c.x.reduce((a, b) => a * b));
+    expect(maxRelativeError(actual, expected)).toBeLessThanOrEqual(1e-4);
+  });
+
   test('gradients of conv2d wrt input and filter match cpu', async () => {
     const run = () =>
       tf.tidy(() => {
@@ -126,7 +156,7 @@ describe.each(CASES)('conv x=$x filter=$filter strides=$strides pad=$pad', (c) =
   });
 });
 
-test('the custom kernel frees its intermediates', async () => {
+test('the custom kernels free their intermediates', async () => {
   await tf.setBackend('wasm');
   const x = tf.ones([2, 8, 8, 3]);
   const dy = tf.ones([2, 4, 4, 4]);
@@ -140,7 +170,14 @@ test('the custom kernel frees its intermediates', async () => {
       filterShape: [3, 3, 3, 4],
     } as unknown as tf.NamedAttrMap) as tf.Tensor;
     expect(dw.shape).toEqual([3, 3, 3, 4]);
-    dw.dispose();
+    const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: dw }, {
+      strides: 2,
+      pad: 'same',
+      dataFormat: 'NHWC',
+      inputShape: [2, 8, 8, 3],
+    } as unknown as tf.NamedAttrMap) as tf.Tensor;
+    expect(dx.shape).toEqual([2, 8, 8, 3]);
+    tf.dispose([dw, dx]);
   }
   expect(tf.memory().numTensors).toBe(tensorsBefore);
   expect(tf.backend().numDataIds()).toBe(dataIdsBefore);
