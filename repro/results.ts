@@ -1,9 +1,11 @@
 /**
- * How notebooks hand their numbers to the repro harness.
+ * How notebooks hand their numbers to the repro harness. From a notebook in notebooks/ (tslab
+ * cannot `import` files above the notebook's folder, so load it through tsx at run time):
  *
- *     import { recordResult } from './repro/results';
+ *     const tsx = require('tsx/cjs/api');
+ *     const { recordResult } = tsx.require('../repro/results', path.join(process.cwd(), 'notebook.ts'));
  *     recordResult('table2', 'cifar10/at+biamat/imagenet', { clean: [87.1, 86.9], pgd: [55.2, 55.8] }, {
- *       backend: 'tfjs-node-gpu', device: 'NVIDIA H100', seeds: [0, 1], profile,
+ *       backend: 'tfjs-node-gpu', device: 'NVIDIA H100', seeds: [0, 1],
  *       data: 'CIFAR-10 (JPEG copy) + Tiny-ImageNet-32 (stand-in for ImageNet32)',
  *       dataNotes: ['lossy JPEG copy of CIFAR-10', 'Tiny-ImageNet-32 stands in for ImageNet 32x32'],
  *       scale: { epochs: 10, model: 'wrn-16-4' }, wallTimeS: 3600,
