@@ -64,6 +64,7 @@ export interface CheckResult {
   id: string;
   ref: string;
   statement: string;
+  latex: string;
   quantity: string;
   params: GaussianModelParams;
   extra?: Record<string, number>;
@@ -166,6 +167,7 @@ export function runCheck(check: StatementCheck, opts: { seed: number; inVivo?: b
     id: check.id,
     ref: check.ref,
     statement: check.statement,
+    latex: check.latex,
     quantity: check.quantity,
     params: check.params,
     extra: check.extra,
