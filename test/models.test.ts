@@ -96,6 +96,44 @@ describe('createModel shapes', () => {
   });
 });
 
+describe('gradients', () => {
+  it('weight gradients through the trunk (train-mode BN) match finite differences', async () => {
+    const model = createModel({ arch: 'wrn', depth: 10, widen: 1, numClasses: 3, numAuxClasses: 2, seed: 2 });
+    // 8×8 so the last group's batch statistics span more than 3 values (smooth enough for FD).
+    const x = randomImages(3, 8, 3, 4);
+    const r = tf.tensor2d(new Rng(6).normalArray(9), [3, 3]);
+    const objective = () =>
+      tf.tidy(
+        () =>
+          tf.sum(tf.mul(model.forward(x, { training: true, updateStats: false }).primary, r)) as tf.Scalar,
+      );
+    const names = model.variableNames();
+    const { grads } = tf.variableGrads(objective, model.trainableVariables);
+    for (const name of ['conv1.weight', 'block1.layer.0.bn1.weight', 'block2.layer.0.convShortcut.weight']) {
+      const v = model.trainableVariables[names.indexOf(name)];
+      const g = await grads[v.name].data();
+      const base = await v.data();
+      const k = 1; // one coordinate, central difference in float32
+      const h = 1e-3;
+      const at = async (delta: number) => {
+        const moved = Float32Array.from(base);
+        moved[k] += delta;
+        v.assign(tf.tensor(moved, v.shape));
+        const o = objective();
+        const val = (await o.data())[0];
+        o.dispose();
+        return val;
+      };
+      const fd = ((await at(h)) - (await at(-h))) / (2 * h);
+      v.assign(tf.tensor(base, v.shape));
+      expect([name, Math.abs(fd - g[k]) <= 0.03 * Math.abs(g[k]) + 1e-3]).toEqual([name, true]);
+      expect(Math.abs(g[k])).toBeGreaterThan(0);
+    }
+    tf.dispose([x, r, ...Object.values(grads)]);
+    model.dispose();
+  });
+});
+
 describe('batch norm', () => {
   it('train mode uses batch stats and updates running stats like PyTorch; eval uses running stats', async () => {
     const model = createModel({ arch: 'small-cnn', width: 2, numClasses: 2, numAuxClasses: 0, seed: 0 });
