@@ -183,3 +183,26 @@ test('the custom kernels free their intermediates', async () => {
   expect(tf.backend().numDataIds()).toBe(dataIdsBefore);
   tf.dispose([x, dy]);
 });
+
+test('Identity on wasm shares memory instead of copying, and values survive disposing the source', async () => {
+  await tf.setBackend('wasm');
+  const x = tf.tensor([1, 2, 3, 4], [2, 2]);
+  const dataIds = tf.backend().numDataIds();
+  const y = tf.engine().runKernel('Identity', { x }, {}) as tf.Tensor;
+  expect(tf.backend().numDataIds()).toBe(dataIds);
+  x.dispose();
+  expect(Array.from(await y.data())).toEqual([1, 2, 3, 4]);
+  y.dispose();
+  expect(tf.backend().numDataIds()).toBe(dataIds - 1);
+  // Gradients that save inputs (which the engine clones through Identity) still agree with cpu.
+  const f = (a: tf.Tensor) => tf.sum(tf.mul(tf.exp(a), tf.sqrt(tf.add(tf.square(a), 1))));
+  const onWasm = await tf
+    .grad(f)(tf.tensor([0.5, -1, 2]))
+    .data();
+  await tf.setBackend('cpu');
+  const onCpu = await tf
+    .grad(f)(tf.tensor([0.5, -1, 2]))
+    .data();
+  expect(maxRelativeError(onWasm as Float32Array, onCpu as Float32Array)).toBeLessThanOrEqual(1e-5);
+  await tf.setBackend('wasm');
+});
