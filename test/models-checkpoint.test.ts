@@ -5,6 +5,7 @@ import * as crypto from 'crypto';
 import * as tf from '@tensorflow/tfjs';
 import { createModel, type ModelSpec } from '../src/models';
 import { loadModel, readModelFiles, saveModel } from '../src/models/checkpoint';
+import { modelCard, writeModelCard } from '../src/models/card';
 import { UserError } from '../src/util/errors';
 
 const spec: ModelSpec = {
@@ -123,5 +124,42 @@ describe('model checkpoint', () => {
       fs.writeFileSync(`${base}.json`, JSON.stringify(m));
     }, /non-finite/);
     expect(() => readModelFiles(path.join(dir, 'missing'))).toThrow(/not found/);
+  });
+});
+
+describe('model card', () => {
+  it('fills RobustBench fields with numbers, exact eps and our evaluation settings', () => {
+    const card = modelCard({
+      id: 'Lee2023BiaMAT_AT',
+      spec: { arch: 'wrn', depth: 28, widen: 10, numClasses: 10, numAuxClasses: 1000, seed: 0 },
+      dataset: 'cifar10',
+      eps: 8 / 255,
+      cleanAcc: 86.123,
+      autoattackAcc: 56.5,
+      evaluation: { n: 10000, seed: 0, batchSize: 500, attack: 'AutoAttack-standard' },
+      additionalData: true,
+    });
+    expect(card).toMatchObject({
+      architecture: 'wrn-28-10',
+      eps: '8/255',
+      clean_acc: 86.12,
+      autoattack_acc: 56.5,
+    });
+    const file = path.join(dir, 'c');
+    writeModelCard(file, card);
+    expect(JSON.parse(fs.readFileSync(`${file}.card.json`, 'utf8'))).toEqual(card);
+    expect(() =>
+      modelCard({
+        ...card,
+        spec: { arch: 'small-cnn', numClasses: 2, numAuxClasses: 0, seed: 0 },
+        id: 'bad id',
+        cleanAcc: 1,
+        autoattackAcc: null,
+        eps: 0.1,
+        dataset: 'x',
+        evaluation: card.evaluation,
+        additionalData: false,
+      }),
+    ).toThrow(/AuthorYearWord/);
   });
 });
