@@ -13,11 +13,12 @@ if (problem && process.env.CI === 'true') throw new Error(`CI=true but Jupyter i
 const maybe = problem ? describe.skip : describe;
 
 maybe('runNotebook through Jupyter (nbclient + tslab kernel)', () => {
+  let dir: string;
   let out: string;
   let result: NotebookRunResult;
 
   beforeAll(async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'repro-jupyter-'));
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'repro-jupyter-'));
     const input = path.join(dir, 'tiny.ipynb');
     out = path.join(dir, 'out', 'tiny.ipynb');
     const code = (src: string, tags: string[] = []) => ({
@@ -49,6 +50,8 @@ maybe('runNotebook through Jupyter (nbclient + tslab kernel)', () => {
       cellTimeoutS: 120,
     });
   }, 240_000);
+
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test('parameters injected, outputs captured, timing recorded', () => {
     const nb = readNotebook(out);

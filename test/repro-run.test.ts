@@ -83,6 +83,8 @@ describe('npm run repro, in-process', () => {
     });
   }, 300_000);
 
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
   test('the run fails because one notebook failed, and says which cell', () => {
     expect(result.exitCode).toBe(1);
     const manifest = readManifest(out);

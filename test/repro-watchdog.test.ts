@@ -27,6 +27,7 @@ function tinyNotebook(dir: string, name: string, body: string): string {
 
 describe('in-process kernel watchdogs', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'repro-watchdog-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   test('a hung cell hits the per-cell timeout', async () => {
     const input = tinyNotebook(dir, 'hang', 'await new Promise(() => undefined);');
