@@ -7,7 +7,7 @@ import { UserError } from '../src/util/errors';
 import { train, type AuxMode, type StepRecord, type TrainConfig, type TrainData } from '../src/train/trainer';
 import { runPaths } from '../src/train/run_cache';
 import { weightsBlob } from '../src/train/checkpoint';
-import { config, dataSource, model, tradesSteps } from './train_fixtures';
+import { atSteps, config, dataSource, model, tradesSteps } from './train_fixtures';
 
 let tmp: string;
 let runNo = 0;
@@ -145,19 +145,17 @@ describe('long-run machinery', () => {
     expect((err as Error).message).toMatch(/lower the learning rate/);
   });
 
-  test('numTensors stays flat over many steps', async () => {
+  test.each([
+    ['AT+BiaMAT', atSteps],
+    ['TRADES+BiaMAT', tradesSteps],
+  ])('numTensors stays flat over many steps (%s)', async (_name, steps) => {
     const m = model();
     const counts: number[] = [];
-    await train(
-      m,
-      config({ auxMode: 'biamat', steps: tradesSteps, warmupEpochs: 0.25 }),
-      dataSource(8, true),
-      {
-        paths: paths(),
-        checkpointRule: 'last',
-        onStep: () => counts.push(tf.memory().numTensors),
-      },
-    );
+    await train(m, config({ auxMode: 'biamat', steps, warmupEpochs: 0.25 }), dataSource(5, true), {
+      paths: paths(),
+      checkpointRule: 'last',
+      onStep: () => counts.push(tf.memory().numTensors),
+    });
     m.dispose();
     // After the first step (momentum buffers created) the count must not grow.
     expect(new Set(counts.slice(1)).size).toBe(1);

@@ -87,3 +87,35 @@ export function thresholdFromConfidences(primaryConf: ArrayLike<number>, gamma: 
 export function rows<T extends tf.Tensor>(t: T, idx: Int32Array): T {
   return tf.tidy(() => tf.gather(t, tf.tensor1d(idx, 'int32'), 0)) as T;
 }
+
+/**
+ * Per-row versions ([N] losses) for masked sums: selecting rows by multiplying with a 0/1 mask
+ * instead of tf.gather keeps every gradient on kernels all backends have (gather's gradient
+ * needs UnsortedSegmentSum, missing on wasm: tfjs#8082).
+ */
+export function crossEntropyRows(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Tensor1D {
+  return tf.tidy(
+    () =>
+      tf.neg(
+        tf.sum(tf.mul(tf.oneHot(labels.toInt(), logits.shape[1]), tf.logSoftmax(logits)), 1),
+      ) as tf.Tensor1D,
+  );
+}
+
+export function softCrossEntropyRows(logits: tf.Tensor2D, target: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(() => tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(logits)), 1)) as tf.Tensor1D);
+}
+
+export function klRows(advLogits: tf.Tensor2D, cleanLogits: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(() => {
+    const logpClean = tf.logSoftmax(cleanLogits);
+    return tf.sum(tf.mul(tf.exp(logpClean), tf.sub(logpClean, tf.logSoftmax(advLogits))), 1) as tf.Tensor1D;
+  });
+}
+
+/** A float 0/1 mask of length n with ones at `idx`. */
+export function indexMask(n: number, idx: Int32Array): tf.Tensor1D {
+  const m = new Float32Array(n);
+  for (const i of idx) m[i] = 1;
+  return tf.tensor1d(m);
+}

@@ -10,18 +10,20 @@
  * The AT attack maximises the UNWEIGHTED sum of the three CE terms (each a mean over its own
  * set, PyTorch's default reduction), BN in train mode; the TRADES attack maximises the summed KLs
  * in eval mode from x + 0.001·N(0,1).
+ *
+ * Rows are picked by slicing (primary vs aux part) and 0/1 masks (low vs high), never by
+ * tf.gather, so every gradient exists on every backend (wasm lacks gather's gradient kernel).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TwoHeadModel } from '../models/types';
 import type { Rng } from '../util/rng';
 import {
   confidence,
-  crossEntropySum,
-  klSum,
-  rows,
+  crossEntropyRows,
+  indexMask,
+  klRows,
   selectByConfidence,
-  softCrossEntropySum,
-  uniformTarget,
+  softCrossEntropyRows,
   type Selection,
   type SelectionRule,
 } from './losses';
@@ -77,47 +79,60 @@ export interface StepStats {
 
 /** Eval-mode max-softmax confidence of the primary head on clean inputs (Algorithm 1). */
 export function primaryConfidence(model: TwoHeadModel, x: tf.Tensor4D): Float32Array {
-  return tf.tidy(() => confidence(model.forward(x, { training: false }).primary).dataSync() as Float32Array);
+  return tf.tidy(() => {
+    const out = model.forward(x, { training: false });
+    return confidence(out.primary).dataSync() as Float32Array;
+  });
 }
 
-function selectAux(model: TwoHeadModel, xAux: tf.Tensor4D, rule: SelectionRule): Selection {
-  if (rule.kind !== 'threshold') return selectByConfidence(new Float32Array(xAux.shape[0]), rule);
-  return selectByConfidence(primaryConfidence(model, xAux), rule);
-}
+type Outputs = { primary: tf.Tensor2D; aux: tf.Tensor2D | null };
 
-function headOf(
-  out: { primary: tf.Tensor2D; aux: tf.Tensor2D | null },
-  head: 'primary' | 'aux',
-): tf.Tensor2D {
+function headOf(out: Outputs, head: 'primary' | 'aux'): tf.Tensor2D {
   if (head === 'primary') return out.primary;
   if (!out.aux)
     throw new Error('this step needs the auxiliary head, but the model has none (numAuxClasses 0)');
   return out.aux;
 }
 
-/** Index tensors of the three sets inside the concatenated batch [x; x~]. */
-interface Layout {
+/** The batch layout [x; x~] and the tensors every loss needs. Owned by trainStep. */
+interface Parts {
   B: number;
   nAux: number;
   sel: Selection;
-  prim: Int32Array;
-  low: Int32Array;
-  high: Int32Array;
+  y: tf.Tensor1D;
+  /** Aux labels (all aux rows; only high rows count). */
+  yAux: tf.Tensor1D | null;
+  /** u for every aux row (only low rows count). */
+  u: tf.Tensor2D | null;
+  low: tf.Tensor1D | null;
+  high: tf.Tensor1D | null;
+  primaryHead: 'primary' | 'aux';
 }
 
-function layout(B: number, nAux: number, sel: Selection): Layout {
-  const prim = Int32Array.from({ length: B }, (_, i) => i);
-  return {
-    B,
-    nAux,
-    sel,
-    prim,
-    low: sel.low.map((i) => i + B),
-    high: sel.high.map((i) => i + B),
-  };
+const rowsOf = (t: tf.Tensor2D, start: number, n: number) => tf.slice(t, [start, 0], [n, -1]) as tf.Tensor2D;
+const maskedSum = (rows: tf.Tensor1D, mask: tf.Tensor1D) => tf.sum(tf.mul(rows, mask)) as tf.Scalar;
+
+/** Σ over primary rows of CE through the primary task's head. */
+function primaryCeSum(out: Outputs, p: Parts): tf.Scalar {
+  return tf.sum(crossEntropyRows(rowsOf(headOf(out, p.primaryHead), 0, p.B), p.y)) as tf.Scalar;
 }
 
-/** Runs one step: attack, loss, gradients, SGD update. Returns the logged numbers. */
+/** [Σ_high CE(h~(x~), y~), Σ_low softCE(h(x~), u)] over the aux rows. */
+function auxCeSums(out: Outputs, p: Parts): { high: tf.Scalar; low: tf.Scalar } {
+  const zero = () => tf.scalar(0);
+  if (p.nAux === 0) return { high: zero(), low: zero() };
+  const high =
+    p.sel.high.length > 0
+      ? maskedSum(crossEntropyRows(rowsOf(headOf(out, 'aux'), p.B, p.nAux), p.yAux!), p.high!)
+      : zero();
+  const low =
+    p.sel.low.length > 0
+      ? maskedSum(softCrossEntropyRows(rowsOf(out.primary, p.B, p.nAux), p.u!), p.low!)
+      : zero();
+  return { high, low };
+}
+
+/** Runs one step: selection, attack, loss, gradients, SGD update. Returns the logged numbers. */
 export function trainStep(
   model: TwoHeadModel,
   opt: SgdMomentum,
@@ -128,62 +143,63 @@ export function trainStep(
   const B = batch.x.shape[0];
   const hasAux = batch.xAux !== undefined && batch.yAux !== undefined && batch.xAux.shape[0] > 0;
   const nAux = hasAux ? batch.xAux!.shape[0] : 0;
-  const sel = hasAux
-    ? selectAux(model, batch.xAux!, ctx.selection)
-    : { low: new Int32Array(), high: new Int32Array() };
-  const L = layout(B, nAux, sel);
-  const xAll = hasAux ? tf.concat([batch.x, batch.xAux!]) : tf.clone(batch.x);
-  const yHigh = hasAux ? rows(batch.yAux!, sel.high) : tf.tensor1d([], 'int32');
-  const u = uniformTarget(sel.low.length, model.numClasses);
-  const idx = {
-    prim: tf.tensor1d(L.prim, 'int32'),
-    low: tf.tensor1d(L.low, 'int32'),
-    high: tf.tensor1d(L.high, 'int32'),
+  const sel: Selection = !hasAux
+    ? { low: new Int32Array(), high: new Int32Array() }
+    : ctx.selection.kind === 'threshold'
+      ? selectByConfidence(primaryConfidence(model, batch.xAux!), ctx.selection)
+      : selectByConfidence(new Float32Array(nAux), ctx.selection);
+  const p: Parts = {
+    B,
+    nAux,
+    sel,
+    y: batch.y,
+    yAux: hasAux ? batch.yAux! : null,
+    u: hasAux ? (tf.fill([nAux, model.numClasses], 1 / model.numClasses) as tf.Tensor2D) : null,
+    low: hasAux ? indexMask(nAux, sel.low) : null,
+    high: hasAux ? indexMask(nAux, sel.high) : null,
+    primaryHead: ctx.primaryHead,
   };
+  const xAll = hasAux ? (tf.concat([batch.x, batch.xAux!]) as tf.Tensor4D) : batch.x;
   try {
-    if (s.base === 'standard') return standardStep(model, opt, xAll, batch.y, L, idx, yHigh, u, ctx);
-    if (s.base === 'at') return atStep(model, opt, xAll, batch.y, L, idx, yHigh, u, s, ctx);
-    return tradesStep(model, opt, xAll, batch.y, L, idx, yHigh, u, s, ctx);
+    if (s.base === 'standard')
+      return applyGradients(
+        model,
+        opt,
+        () => ceObjective(model.forward(xAll, { training: true }), p, ctx),
+        p,
+        ctx.lr,
+      );
+    if (s.base === 'at') return atStep(model, opt, xAll, p, s, ctx);
+    return tradesStep(model, opt, xAll, p, s, ctx);
   } finally {
-    tf.dispose([xAll, yHigh, u, idx.prim, idx.low, idx.high]);
+    for (const t of [p.u, p.low, p.high]) t?.dispose();
+    if (xAll !== batch.x) xAll.dispose();
   }
 }
 
-type Idx = { prim: tf.Tensor1D; low: tf.Tensor1D; high: tf.Tensor1D };
+interface Objective {
+  total: tf.Scalar;
+  primary: tf.Scalar;
+  aux: tf.Scalar;
+}
 
-/** The α-weighted CE objective shared by standard training and AT (differ only in the inputs). */
-function ceObjective(
-  out: { primary: tf.Tensor2D; aux: tf.Tensor2D | null },
-  y: tf.Tensor1D,
-  L: Layout,
-  idx: Idx,
-  yHigh: tf.Tensor1D,
-  u: tf.Tensor2D,
-  ctx: StepContext,
-): { total: tf.Scalar; primary: tf.Scalar; aux: tf.Scalar } {
-  const primary = tf.div(
-    crossEntropySum(tf.gather(headOf(out, ctx.primaryHead), idx.prim), y),
-    L.B,
-  ) as tf.Scalar;
-  let auxSum: tf.Scalar = tf.scalar(0);
-  if (L.nAux > 0) {
-    if (L.high.length > 0)
-      auxSum = tf.add(auxSum, crossEntropySum(tf.gather(headOf(out, 'aux'), idx.high), yHigh));
-    if (L.low.length > 0) auxSum = tf.add(auxSum, softCrossEntropySum(tf.gather(out.primary, idx.low), u));
-  }
+/** The α-weighted CE objective (Eq. 1) shared by standard training and AT. */
+function ceObjective(out: Outputs, p: Parts, ctx: StepContext): Objective {
+  const primary = tf.div(primaryCeSum(out, p), p.B) as tf.Scalar;
+  const { high, low } = auxCeSums(out, p);
   // Shared normaliser B~ for both aux sums (spec §1, Eq. 1).
-  const aux = L.nAux > 0 ? (tf.div(auxSum, L.nAux) as tf.Scalar) : auxSum;
+  const aux = p.nAux > 0 ? (tf.div(tf.add(high, low), p.nAux) as tf.Scalar) : tf.scalar(0);
   return { total: tf.add(primary, tf.mul(aux, ctx.alpha)) as tf.Scalar, primary, aux };
 }
 
 function applyGradients(
   model: TwoHeadModel,
   opt: SgdMomentum,
-  lossFn: () => { total: tf.Scalar; primary: tf.Scalar; aux: tf.Scalar },
-  L: Layout,
+  lossFn: () => Objective,
+  p: Parts,
   lr: number,
 ): StepStats {
-  let parts: number[] = [];
+  let parts = [NaN, NaN];
   const vars = model.trainableVariables;
   const { value, grads } = tf.variableGrads(() => {
     const r = lossFn();
@@ -193,7 +209,7 @@ function applyGradients(
   const loss = value.dataSync()[0];
   if (Number.isFinite(loss))
     opt.step(
-      vars.map((v) => grads[v.name]),
+      vars.map((v) => grads[v.name] as tf.Tensor | undefined),
       lr,
     );
   tf.dispose([value, ...Object.values(grads)]);
@@ -201,54 +217,35 @@ function applyGradients(
     loss,
     lossPrimary: parts[0],
     lossAux: parts[1],
-    nAux: L.nAux,
-    nLow: L.sel.low.length,
-    nHigh: L.sel.high.length,
+    nAux: p.nAux,
+    nLow: p.sel.low.length,
+    nHigh: p.sel.high.length,
   };
 }
 
-function standardStep(
-  model: TwoHeadModel,
-  opt: SgdMomentum,
-  xAll: tf.Tensor4D,
-  y: tf.Tensor1D,
-  L: Layout,
-  idx: Idx,
-  yHigh: tf.Tensor1D,
-  u: tf.Tensor2D,
-  ctx: StepContext,
-): StepStats {
-  return applyGradients(
-    model,
-    opt,
-    () => ceObjective(model.forward(xAll, { training: true }), y, L, idx, yHigh, u, ctx),
-    L,
-    ctx.lr,
-  );
+function forwardMode(a: AttackSettings) {
+  return { training: a.bn === 'train', updateStats: a.bn === 'train' && a.bnUpdatesStats };
 }
 
 function atStep(
   model: TwoHeadModel,
   opt: SgdMomentum,
   xAll: tf.Tensor4D,
-  y: tf.Tensor1D,
-  L: Layout,
-  idx: Idx,
-  yHigh: tf.Tensor1D,
-  u: tf.Tensor2D,
+  p: Parts,
   s: StepSettings,
   ctx: StepContext,
 ): StepStats {
   const a = s.attack;
-  const mode = { training: a.bn === 'train', updateStats: a.bn === 'train' && a.bnUpdatesStats };
+  const mode = forwardMode(a);
+  const nLow = p.sel.low.length;
+  const nHigh = p.sel.high.length;
   // UNWEIGHTED sum of the three CE losses (each a mean over its own set), whatever α is.
   const attackLoss = (xa: tf.Tensor4D): tf.Scalar => {
     const out = model.forward(xa, mode);
-    let l = tf.div(crossEntropySum(tf.gather(headOf(out, ctx.primaryHead), idx.prim), y), L.B) as tf.Scalar;
-    if (L.high.length > 0)
-      l = tf.add(l, tf.div(crossEntropySum(tf.gather(headOf(out, 'aux'), idx.high), yHigh), L.high.length));
-    if (L.low.length > 0)
-      l = tf.add(l, tf.div(softCrossEntropySum(tf.gather(out.primary, idx.low), u), L.low.length));
+    const { high, low } = auxCeSums(out, p);
+    let l = tf.div(primaryCeSum(out, p), p.B) as tf.Scalar;
+    if (nHigh > 0) l = tf.add(l, tf.div(high, nHigh));
+    if (nLow > 0) l = tf.add(l, tf.div(low, nLow));
     return l;
   };
   const xAdv = pgdMaximize(attackLoss, xAll, {
@@ -262,8 +259,8 @@ function atStep(
     return applyGradients(
       model,
       opt,
-      () => ceObjective(model.forward(xAdv, { training: true }), y, L, idx, yHigh, u, ctx),
-      L,
+      () => ceObjective(model.forward(xAdv, { training: true }), p, ctx),
+      p,
       ctx.lr,
     );
   } finally {
@@ -271,41 +268,52 @@ function atStep(
   }
 }
 
+/** Σ KL over primary rows (primary task's head) + low rows (primary head) + high rows (aux head). */
+function klSums(
+  adv: Outputs,
+  clean: Outputs,
+  p: Parts,
+  withHigh: boolean,
+): { prim: tf.Scalar; low: tf.Scalar; high: tf.Scalar } {
+  const ph = p.primaryHead;
+  const prim = tf.sum(
+    klRows(rowsOf(headOf(adv, ph), 0, p.B), rowsOf(headOf(clean, ph), 0, p.B)),
+  ) as tf.Scalar;
+  if (p.nAux === 0) return { prim, low: tf.scalar(0), high: tf.scalar(0) };
+  const low =
+    p.sel.low.length > 0
+      ? maskedSum(klRows(rowsOf(adv.primary, p.B, p.nAux), rowsOf(clean.primary, p.B, p.nAux)), p.low!)
+      : tf.scalar(0);
+  const high =
+    withHigh && p.sel.high.length > 0
+      ? maskedSum(
+          klRows(rowsOf(headOf(adv, 'aux'), p.B, p.nAux), rowsOf(headOf(clean, 'aux'), p.B, p.nAux)),
+          p.high!,
+        )
+      : tf.scalar(0);
+  return { prim, low, high };
+}
+
 function tradesStep(
   model: TwoHeadModel,
   opt: SgdMomentum,
   xAll: tf.Tensor4D,
-  y: tf.Tensor1D,
-  L: Layout,
-  idx: Idx,
-  yHigh: tf.Tensor1D,
-  u: tf.Tensor2D,
+  p: Parts,
   s: StepSettings,
   ctx: StepContext,
 ): StepStats {
   const a = s.attack;
-  const primHead = ctx.primaryHead;
-  // Attack in eval mode against fixed clean outputs (TRADES' released code: model.eval()).
-  const attackMode = { training: a.bn === 'train', updateStats: a.bn === 'train' && a.bnUpdatesStats };
-  const clean = tf.tidy(() => {
-    const out = model.forward(xAll, { training: false });
-    // Primary rows use the primary task's head, low rows the primary head, high rows the aux head.
-    const primRows = tf.gather(headOf(out, primHead), idx.prim);
-    const lowRows = tf.gather(out.primary, idx.low);
-    return {
-      primLow: tf.concat([primRows, lowRows]) as tf.Tensor2D,
-      high: L.high.length > 0 ? tf.gather(headOf(out, 'aux'), idx.high) : tf.zeros([0, 1]),
-    };
+  const mode = forwardMode(a);
+  const advCeHigh = s.highLoss === 'adv-ce' && p.sel.high.length > 0;
+  // The attack's reference: clean outputs in eval mode (TRADES' released code: model.eval()).
+  const cleanList = tf.tidy(() => {
+    const o = model.forward(xAll, { training: false });
+    return o.aux ? [o.primary, o.aux] : [o.primary];
   });
-  const advCeHigh = s.highLoss === 'adv-ce' && L.high.length > 0;
+  const clean: Outputs = { primary: cleanList[0], aux: cleanList[1] ?? null };
   const klAttack = (xa: tf.Tensor4D): tf.Scalar => {
-    const out = model.forward(xa, attackMode);
-    const primRows = tf.gather(headOf(out, primHead), idx.prim);
-    const lowRows = tf.gather(out.primary, idx.low);
-    let l = klSum(tf.concat([primRows, lowRows]) as tf.Tensor2D, clean.primLow as tf.Tensor2D);
-    if (L.high.length > 0 && !advCeHigh)
-      l = tf.add(l, klSum(tf.gather(headOf(out, 'aux'), idx.high), clean.high as tf.Tensor2D));
-    return l;
+    const k = klSums(model.forward(xa, mode), clean, p, !advCeHigh);
+    return tf.add(tf.add(k.prim, k.low), k.high) as tf.Scalar;
   };
   let xAdv = pgdMaximize(klAttack, xAll, {
     eps: a.eps,
@@ -315,25 +323,28 @@ function tradesStep(
     startStd: 0.001,
     rng: ctx.rng,
   });
+  tf.dispose(cleanList);
   if (advCeHigh) {
-    // CIFAR-100 variant: the high set is attacked with PGD on its labels (uniform start) instead.
-    const xHigh = tf.gather(xAll, idx.high) as tf.Tensor4D;
-    const highAdv = pgdMaximize(
-      (xa) => crossEntropySum(headOf(model.forward(xa, attackMode), 'aux'), yHigh),
-      xHigh,
-      { eps: a.eps, stepSize: a.stepSize, steps: a.steps, start: 'uniform', rng: ctx.rng },
-    );
-    const merged = tf.tidy(() => {
-      const mask = tf
-        .scatterND(tf.reshape(idx.high, [-1, 1]), tf.ones([L.high.length]), [xAll.shape[0]])
-        .reshape([-1, 1, 1, 1]);
-      const scattered = tf.scatterND(tf.reshape(idx.high, [-1, 1]), highAdv, xAll.shape);
-      return tf.add(tf.mul(xAdv, tf.sub(1, mask)), scattered) as tf.Tensor4D;
+    // CIFAR-100 variant: the high set is attacked with PGD on its labels (CE, uniform start) instead.
+    const xAuxPart = tf.slice(xAll, [p.B, 0, 0, 0], [p.nAux, -1, -1, -1]) as tf.Tensor4D;
+    const ceAttack = (xa: tf.Tensor4D): tf.Scalar =>
+      maskedSum(crossEntropyRows(headOf(model.forward(xa, mode), 'aux'), p.yAux!), p.high!);
+    const auxAdv = pgdMaximize(ceAttack, xAuxPart, {
+      eps: a.eps,
+      stepSize: a.stepSize,
+      steps: a.steps,
+      start: 'uniform',
+      rng: ctx.rng,
     });
-    tf.dispose([xHigh, highAdv, xAdv]);
+    const merged = tf.tidy(() => {
+      const isHigh = tf.reshape(tf.cast(p.high!, 'bool'), [p.nAux, 1, 1, 1]);
+      const klAux = tf.slice(xAdv, [p.B, 0, 0, 0], [p.nAux, -1, -1, -1]);
+      const aux = tf.where(tf.broadcastTo(isHigh, auxAdv.shape), auxAdv, klAux);
+      return tf.concat([tf.slice(xAdv, [0, 0, 0, 0], [p.B, -1, -1, -1]), aux]) as tf.Tensor4D;
+    });
+    tf.dispose([xAuxPart, auxAdv, xAdv]);
     xAdv = merged;
   }
-  tf.dispose([clean.primLow, clean.high]);
   const beta = s.beta;
   try {
     return applyGradients(
@@ -342,29 +353,20 @@ function tradesStep(
       () => {
         const outC = model.forward(xAll, { training: true });
         const outA = model.forward(xAdv, { training: true });
-        const pc = tf.gather(headOf(outC, primHead), idx.prim);
-        const pa = tf.gather(headOf(outA, primHead), idx.prim);
-        const primary = tf.div(tf.add(crossEntropySum(pc, y), tf.mul(klSum(pa, pc), beta)), L.B) as tf.Scalar;
-        let auxSum: tf.Scalar = tf.scalar(0);
-        if (L.low.length > 0) {
-          const lc = tf.gather(outC.primary, idx.low);
-          const la = tf.gather(outA.primary, idx.low);
-          auxSum = tf.add(auxSum, tf.add(softCrossEntropySum(lc, u), tf.mul(klSum(la, lc), beta)));
+        const k = klSums(outA, outC, p, !advCeHigh);
+        const primary = tf.div(tf.add(primaryCeSum(outC, p), tf.mul(k.prim, beta)), p.B) as tf.Scalar;
+        let aux: tf.Scalar = tf.scalar(0);
+        const nSel = p.sel.low.length + p.sel.high.length;
+        if (nSel > 0) {
+          const cleanCe = auxCeSums(outC, p); // softCE(h(x~), u) on low, CE(h~(x~), y~) on high
+          const highCe = advCeHigh ? auxCeSums(outA, p).high : cleanCe.high;
+          const sum = tf.addN([cleanCe.low, tf.mul(k.low, beta), highCe, tf.mul(k.high, beta)]);
+          // TRADES normalises the aux part by n_low + n_high (spec §1.5).
+          aux = tf.div(sum, nSel) as tf.Scalar;
         }
-        if (L.high.length > 0) {
-          const hc = tf.gather(headOf(outC, 'aux'), idx.high);
-          const ha = tf.gather(headOf(outA, 'aux'), idx.high);
-          const term = advCeHigh
-            ? crossEntropySum(ha, yHigh)
-            : tf.add(crossEntropySum(hc, yHigh), tf.mul(klSum(ha, hc), beta));
-          auxSum = tf.add(auxSum, term);
-        }
-        // TRADES normalises the aux part by n_low + n_high (spec §1.5).
-        const nSel = L.low.length + L.high.length;
-        const aux = nSel > 0 ? (tf.div(auxSum, nSel) as tf.Scalar) : auxSum;
         return { total: tf.add(primary, tf.mul(aux, ctx.alpha)) as tf.Scalar, primary, aux };
       },
-      L,
+      p,
       ctx.lr,
     );
   } finally {

@@ -1,0 +1,166 @@
+/**
+ * ONE function shrinks a paper config for a smoke or small run (big_vision's runlocal), so
+ * smoke, small and paper runs share every line of code and differ only in these numbers:
+ *
+ * | profile | data (primary train / test / aux)   | model          | epochs | train attack | eval            |
+ * |---------|-------------------------------------|----------------|--------|--------------|-----------------|
+ * | smoke   | 1024 / 256 / 1024, batch 32 + 32    | small-cnn w8   | 1      | 2 steps      | PGD-5, CW-5     |
+ * | small   | 5000 / 1000 / 5000, batch 128 + 128 | small-cnn w32  | 10     | 5 steps      | PGD-20, CW-20   |
+ * | paper   | full                                | the paper's    | paper  | 10 steps     | PGD-100, CW-100 |
+ *
+ * Rules: ε is kept; the training step size scales by paper steps / new steps (2/255 × 10/2 =
+ * 10/255), so k·step stays the same multiple of ε; evaluation uses max(paper step, 2.5ε/k); the warm-up keeps its share of training (5/100 → 0.05 of
+ * the epochs) but at least a quarter epoch, so τ is set after some training; pre-training epochs
+ * and RST labeller epochs scale the same way; AutoAttack is off below paper scale (hours on CPU);
+ * per-epoch checkpoint selection uses PGD-3/PGD-5 on the scaled test set. Datasets map to the
+ * offline stand-ins (standins.ts); a row whose dataset has neither a stand-in nor a local import
+ * is marked unavailable.
+ */
+import type { ExperimentConfig, Fraction } from './schema';
+import { localDataset, type DataPresence } from './standins';
+
+export type Profile = 'smoke' | 'small' | 'paper';
+export const PROFILES: Profile[] = ['smoke', 'small', 'paper'];
+
+export interface ScaledExperiment {
+  profile: Profile;
+  config: ExperimentConfig;
+  /** Local dataset names for primary and each aux set (paper names at paper scale). */
+  data: { primary: string | null; aux: (string | null)[] };
+  /** Why this row cannot run here, or null. */
+  unavailable: string | null;
+}
+
+interface ProfileNumbers {
+  primaryTrain: number;
+  primaryTest: number;
+  aux: number;
+  batch: number;
+  model: ExperimentConfig['model'];
+  epochs: number;
+  trainSteps: number;
+  evalSteps: number;
+  selectionSteps: number;
+}
+
+const PROFILE: Record<Exclude<Profile, 'paper'>, ProfileNumbers> = {
+  smoke: {
+    primaryTrain: 1024,
+    primaryTest: 256,
+    aux: 1024,
+    batch: 32,
+    model: { arch: 'small-cnn', width: 8 },
+    epochs: 1,
+    trainSteps: 2,
+    evalSteps: 5,
+    selectionSteps: 3,
+  },
+  small: {
+    primaryTrain: 5000,
+    primaryTest: 1000,
+    aux: 5000,
+    batch: 128,
+    model: { arch: 'small-cnn', width: 32 },
+    epochs: 10,
+    trainSteps: 5,
+    evalSteps: 20,
+    selectionSteps: 5,
+  },
+};
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
+/** step × paperSteps / newSteps as a reduced exact fraction. */
+export function scaleStep(step: Fraction, paperSteps: number, newSteps: number): Fraction {
+  if (newSteps === 0 || paperSteps === 0) return step;
+  // Keep the paper's denominator when possible (2/255 × 10/2 = 10/255, not 2/51).
+  if ((step.num * paperSteps) % newSteps === 0)
+    return { num: (step.num * paperSteps) / newSteps, den: step.den };
+  const num = step.num * paperSteps;
+  const den = step.den * newSteps;
+  const g = gcd(num, den);
+  return { num: num / g, den: den / g };
+}
+
+/** Eval step with fewer steps: max(paper step, 2.5·ε/k) (Madry's rule), exact. */
+export function evalStep(paperStep: Fraction, eps: Fraction, steps: number): Fraction {
+  if (steps === 0) return paperStep;
+  const num = 5 * eps.num;
+  const den = 2 * eps.den * steps;
+  if (num / den <= paperStep.num / paperStep.den) return paperStep;
+  if (num % (2 * steps) === 0) return { num: num / (2 * steps), den: eps.den };
+  const g = gcd(num, den);
+  return { num: num / g, den: den / g };
+}
+
+export function scaleConfig(
+  config: ExperimentConfig,
+  profile: Profile,
+  presence?: DataPresence,
+): ScaledExperiment {
+  const data = {
+    primary: localDataset(config.primary, profile, presence),
+    aux: config.aux.map((a) => localDataset(a, profile, presence)),
+  };
+  const missing = [config.primary, ...config.aux].filter(
+    (_, i) => (i === 0 ? data.primary : data.aux[i - 1]) === null,
+  );
+  const unavailable =
+    missing.length > 0
+      ? `unavailable offline: ${missing.join(', ')} has no offline stand-in and is not imported ` +
+        `(npm run data -- import ${missing[0]} --from <official files>)`
+      : null;
+  if (profile === 'paper') return { profile, config, data, unavailable };
+
+  const p = PROFILE[profile];
+  const c = config;
+  const share = (epochs: number) => (c.train.epochs > 0 ? (epochs / c.train.epochs) * p.epochs : 0);
+  const pretrain = c.method.pretrainEpochs > 0 ? Math.max(1, Math.round(share(c.method.pretrainEpochs))) : 0;
+  const epochs = p.epochs + (pretrain > 0 && p.epochs === 1 ? 1 : 0);
+  const trainSteps = c.train.attack.steps === 0 ? 0 : p.trainSteps;
+  const evalSteps = (k: number) => (k === 0 ? 0 : p.evalSteps);
+  const scaled: ExperimentConfig = {
+    ...c,
+    model: p.model,
+    method: {
+      ...c.method,
+      pretrainEpochs: pretrain,
+      rst: c.method.rst
+        ? {
+            labelerEpochs: Math.max(1, Math.round((c.method.rst.labelerEpochs / c.train.epochs) * p.epochs)),
+            topKPerClass: Math.max(1, Math.round((c.method.rst.topKPerClass * p.aux) / 50000)),
+          }
+        : null,
+    },
+    train: {
+      ...c.train,
+      epochs,
+      warmupEpochs: c.train.warmupEpochs > 0 ? Math.max(0.25, share(c.train.warmupEpochs)) : 0,
+      batchSize: Math.min(c.train.batchSize, p.batch),
+      auxBatchSize: Math.min(c.train.auxBatchSize, p.batch),
+      attack: {
+        ...c.train.attack,
+        steps: trainSteps,
+        stepSize: scaleStep(c.train.attack.stepSize, c.train.attack.steps, trainSteps),
+      },
+    },
+    eval: {
+      ...c.eval,
+      pgdSteps: evalSteps(c.eval.pgdSteps),
+      cwSteps: evalSteps(c.eval.cwSteps),
+      stepSize: evalStep(c.eval.stepSize, c.eval.eps, evalSteps(c.eval.pgdSteps)),
+      autoattack: false,
+      selectionPgdSteps: c.eval.selectionPgdSteps === 0 ? 0 : p.selectionSteps,
+      selectionImages:
+        c.eval.selectionImages === null ? p.primaryTest : Math.min(c.eval.selectionImages, p.primaryTest),
+    },
+    seeds: c.seeds.slice(0, profile === 'smoke' ? 1 : Math.min(c.seeds.length, 3)),
+    subset: { primaryTrain: p.primaryTrain, primaryTest: p.primaryTest, aux: p.aux },
+    robustDataset: c.robustDataset
+      ? { ...c.robustDataset, steps: profile === 'smoke' ? 10 : 100, stepSize: c.robustDataset.stepSize }
+      : null,
+  };
+  return { profile, config: scaled, data, unavailable };
+}
