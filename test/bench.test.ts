@@ -20,6 +20,10 @@ const tiny: BenchOptions = {
   profile: 3,
 };
 
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
 test('bench runs every workload on wasm, reports memory and writes JSON', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
   const json = path.join(dir, 'out.json');

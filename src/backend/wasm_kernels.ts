@@ -1,6 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-// Registers the wasm backend and its kernels, which the kernels below build on.
-import '@tensorflow/tfjs-backend-wasm';
 
 /**
  * Kernels the tfjs wasm backend (4.22) lacks but training needs, built from the wasm
@@ -325,6 +323,10 @@ let registered = false;
  */
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
+  // The wasm backend's own kernels, which ours build on. Loaded here, not at import, because
+  // loading it registers 'wasm' as tfjs's preferred backend for every importer.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require('@tensorflow/tfjs-backend-wasm');
   if (!tf.getKernel('Conv2DBackpropFilter', 'wasm')) {
     tf.registerKernel({
       kernelName: 'Conv2DBackpropFilter',
