@@ -1,0 +1,6 @@
+/** Presentation helpers for the result notebooks (notebooks/02–08): plan, run, record, show. */
+export * from './rows';
+export * from './superclasses';
+export * from './tables';
+export * from './present';
+export { figureDiv, plotlySource } from '../theory/figures';

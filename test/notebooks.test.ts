@@ -1,0 +1,124 @@
+// Static checks of the result notebooks 02–08 (no execution): valid nbformat 4 JSON with a tslab
+// kernel, exactly one `parameters`-tagged cell declaring the harness's parameters, local code
+// loaded only from ../src or ../repro, and no logic (function or class definitions) in cells.
+import * as fs from 'fs';
+import * as path from 'path';
+import { CATALOG } from '../repro/plan';
+
+const DIR = path.join(__dirname, '..', 'notebooks');
+const IDS = CATALOG.map((c) => c.id).filter(
+  (id) => Number(id.slice(0, 2)) >= 2 && Number(id.slice(0, 2)) <= 8,
+);
+const ALLOWED_PACKAGES = ['tslab', 'path', 'tsx/cjs/api'];
+
+interface Cell {
+  cell_type: string;
+  id?: string;
+  source: string | string[];
+  metadata: { tags?: string[] };
+  outputs?: unknown[];
+}
+const text = (c: Cell) => (Array.isArray(c.source) ? c.source.join('') : c.source);
+
+/** Module specifiers a cell loads: `import … from 'x'`, `require('x')`, `tsx.require('x', …)`. */
+function specifiers(src: string): string[] {
+  const out: string[] = [];
+  for (const m of src.matchAll(/\bfrom\s+['"]([^'"]+)['"]|\brequire\(\s*['"]([^'"]+)['"]/g))
+    out.push(m[1] ?? m[2]);
+  return out;
+}
+
+/** A cell's code without comments and string literals (so words inside them do not count). */
+function codeOnly(src: string): string {
+  return src
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .replace(/\/\/.*$/gm, '')
+    .replace(/`(?:\\.|[^`\\])*`|'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*"/g, '""');
+}
+
+describe('helpers of this test', () => {
+  test('specifiers and codeOnly see what they should', () => {
+    expect(
+      specifiers("import * as a from 'x';\nconst b = tsx.require('../src/y', f); require(\"z\")"),
+    ).toEqual(['x', '../src/y', 'z']);
+    expect(codeOnly("// function f() {}\nconst s = 'class X'; /* => */")).not.toMatch(/function|class|=>/);
+  });
+});
+
+describe.each(IDS)('notebook %s', (id) => {
+  const file = path.join(DIR, `${id}.ipynb`);
+  const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+    nbformat: number;
+    nbformat_minor: number;
+    metadata: { kernelspec?: { name?: string } };
+    cells: Cell[];
+  };
+  const codeCells = nb.cells.filter((c) => c.cell_type === 'code');
+
+  test('is nbformat 4 JSON with a tslab kernel and well-formed cells', () => {
+    expect(nb.nbformat).toBe(4);
+    expect(nb.nbformat_minor).toBeGreaterThanOrEqual(4);
+    expect(nb.metadata.kernelspec?.name).toBe('tslab');
+    const ids = new Set<string>();
+    for (const c of nb.cells) {
+      expect(['code', 'markdown', 'raw']).toContain(c.cell_type);
+      expect(typeof text(c)).toBe('string');
+      if (nb.nbformat_minor >= 5) {
+        expect(c.id).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+        ids.add(c.id!);
+      }
+      if (c.cell_type === 'code') expect(Array.isArray(c.outputs)).toBe(true);
+    }
+    if (nb.nbformat_minor >= 5) expect(ids.size).toBe(nb.cells.length);
+  });
+
+  test('prints tslab versions first and states the stand-ins in markdown', () => {
+    expect(text(codeCells[0])).toMatch(/tslab\.versions/);
+    const markdown = nb.cells
+      .filter((c) => c.cell_type === 'markdown')
+      .map(text)
+      .join('\n');
+    expect(markdown).toMatch(/MNIST-32/);
+    expect(markdown).toMatch(/Tiny-ImageNet-32/);
+    expect(markdown).toMatch(/unavailable offline/);
+  });
+
+  test('has exactly one parameters cell declaring profile, seeds and the results dir', () => {
+    const tagged = nb.cells.filter((c) => (c.metadata.tags ?? []).includes('parameters'));
+    expect(tagged).toHaveLength(1);
+    expect(tagged[0].cell_type).toBe('code');
+    const src = text(tagged[0]);
+    expect(src).toMatch(/^const profile: string = /m);
+    expect(src).toMatch(/^const seeds: number\[\] = /m);
+    expect(src).toMatch(/^const resultsDir: string = /m);
+    // Only top-level consts (the harness redeclares them after the cell).
+    for (const line of codeOnly(src)
+      .split('\n')
+      .filter((l) => l.trim()))
+      expect(line).toMatch(/^const \w+(: [\w[\]]+)? = /);
+  });
+
+  test('loads local code only from ../src or ../repro, packages only tslab/path/tsx', () => {
+    for (const c of codeCells)
+      for (const s of specifiers(text(c))) {
+        if (s.startsWith('.')) expect(s).toMatch(/^\.\.\/(src|repro)(\/|$)/);
+        else expect(ALLOWED_PACKAGES).toContain(s);
+      }
+  });
+
+  test('holds no logic: no function or class definitions', () => {
+    for (const c of codeCells) {
+      const src = codeOnly(text(c));
+      expect(src).not.toMatch(/\bfunction\b/);
+      expect(src).not.toMatch(/\bclass\s+\w/);
+      expect(src).not.toMatch(/=>/);
+    }
+  });
+
+  test('records through the harness and runs experiments through the library', () => {
+    const all = codeCells.map(text).join('\n');
+    expect(all).toMatch(/results\.recordResult\(/);
+    expect(all).toMatch(/report\.runRow\(/);
+    expect(all).toMatch(/report\.figureDiv\(/);
+  });
+});
