@@ -36,7 +36,8 @@ function paperCell(paper: Record<string, unknown>, metric: string): string {
 
 function status(o: RowOutcome): string {
   const r = o.result;
-  if (r.status === 'unavailable') return `unavailable offline (${r.reason?.split(':')[1]?.trim() ?? ''})`;
+  if (r.status === 'unavailable')
+    return `unavailable offline (${/: (\S+) has no/.exec(r.reason ?? '')?.[1] ?? 'a dataset'} not imported)`;
   if (r.status === 'partial') return 'partial (stopped early; rerun to continue)';
   return `done${o.wallTimeS < 1 ? ' (cached)' : ''}, ${o.wallTimeS.toFixed(0)} s`;
 }
@@ -76,6 +77,16 @@ export function comparisonMarkdown(outcomes: RowOutcome[], skipped: SkippedRow[]
 export function measuredMetrics(outcomes: RowOutcome[], candidates: string[]): string[] {
   return candidates.filter((m) =>
     outcomes.some((o) => o.result.seeds.some((s) => typeof s[m as 'clean'] === 'number')),
+  );
+}
+
+/** Metrics a comparison table shows: those we measured or the paper gives (AA: the paper's column even when AutoAttack did not run here). */
+export function shownMetrics(outcomes: RowOutcome[], candidates: string[]): string[] {
+  const measured = measuredMetrics(outcomes, candidates);
+  return candidates.filter(
+    (m) =>
+      measured.includes(m) ||
+      outcomes.some((o) => typeof (o.result.paper as Record<string, unknown>)[m] === 'number'),
   );
 }
 
