@@ -42,8 +42,10 @@ export interface BenchReport {
   wasmHeapBytes: number | null;
   results: WorkloadResult[];
   torch: TorchResult | null;
-  /** tfjs images/s ÷ PyTorch images/s per workload. */
+  /** tfjs images/s ÷ PyTorch images/s per workload (wall time). */
   ratios: Partial<Record<string, number>>;
+  /** The same on CPU time: steadier on a shared machine, fair when both use one thread. */
+  cpuRatios: Partial<Record<string, number>>;
   date: string;
 }
 
@@ -80,7 +82,8 @@ export async function runBench(
       const r = await benchWorkload(workload, setup, { reps: opts.reps, warmup: opts.warmup });
       results.push(r);
       log(
-        `${r.title.padEnd(28)} ${r.msMedian.toFixed(0).padStart(8)} ms/step  ${r.imagesPerSec.toFixed(1).padStart(8)} img/s` +
+        `${r.title.padEnd(28)} ${r.msMedian.toFixed(0).padStart(8)} ms/step (CPU ${r.cpuMsMedian.toFixed(0)} ms)` +
+          `  ${r.imagesPerSec.toFixed(1).padStart(8)} img/s (${r.imagesPerCpuSec.toFixed(1)} per CPU-s)` +
           `  peak tensors ${(r.peakTensorBytes / MB).toFixed(0)} MB  RSS ${(r.rssPeakBytes / MB).toFixed(0)} MB`,
       );
       if (opts.profile > 0) {
@@ -99,6 +102,7 @@ export async function runBench(
 
   let torch: TorchResult | null = null;
   const ratios: BenchReport['ratios'] = {};
+  const cpuRatios: BenchReport['cpuRatios'] = {};
   if (opts.torch) {
     torch = runTorchBench({
       model: opts.model,
@@ -113,10 +117,12 @@ export async function runBench(
     for (const t of torch.results) {
       const ours = results.find((r) => r.workload === t.workload);
       const ratio = ours ? ours.imagesPerSec / t.imagesPerSec : NaN;
+      const cpuRatio = ours ? ours.imagesPerCpuSec / t.imagesPerCpuSec : NaN;
       ratios[t.workload] = ratio;
+      cpuRatios[t.workload] = cpuRatio;
       log(
-        `${(ours?.title ?? t.workload).padEnd(28)} ${t.msMedian.toFixed(0).padStart(8)} ms/step  ${t.imagesPerSec.toFixed(1).padStart(8)} img/s` +
-          `  tfjs/torch = ${ratio.toFixed(3)}`,
+        `${(ours?.title ?? t.workload).padEnd(28)} ${t.msMedian.toFixed(0).padStart(8)} ms/step (CPU ${t.cpuMsMedian.toFixed(0)} ms)` +
+          `  ${t.imagesPerSec.toFixed(1).padStart(8)} img/s  tfjs/torch = ${ratio.toFixed(3)} (CPU time: ${cpuRatio.toFixed(3)})`,
       );
     }
   }
@@ -132,6 +138,7 @@ export async function runBench(
     results,
     torch,
     ratios,
+    cpuRatios,
     date: new Date().toISOString(),
   };
   if (opts.json) {

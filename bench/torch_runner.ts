@@ -14,6 +14,9 @@ export interface TorchResult {
     msPerStep: number[];
     msMedian: number;
     imagesPerSec: number;
+    cpuMsPerStep: number[];
+    cpuMsMedian: number;
+    imagesPerCpuSec: number;
   }[];
   rssPeakBytes: number;
 }

@@ -53,6 +53,13 @@ export interface WorkloadResult {
   msPerStep: number[];
   msMedian: number;
   imagesPerSec: number;
+  /**
+   * Process CPU time (user + system) per step. On a shared machine wall time includes waiting
+   * for a core; CPU time does not, so it is the steadier number for single-threaded backends.
+   */
+  cpuMsPerStep: number[];
+  cpuMsMedian: number;
+  imagesPerCpuSec: number;
   /** tf.profile's peakBytes over one (warm-up) step: tensor bytes the backend held at most. */
   peakTensorBytes: number;
   /** Largest process RSS seen after a step. */
@@ -220,16 +227,21 @@ export async function benchWorkload(
   }
   const kernels = [...byName.values()].sort((a, b) => b.ms - a.ms);
   const msPerStep: number[] = [];
+  const cpuMsPerStep: number[] = [];
   let rssPeakBytes = process.memoryUsage().rss;
   for (let i = 0; i < opts.reps; i++) {
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     await runStep(step);
     const ms = performance.now() - start;
+    const cpu = process.cpuUsage(cpuStart);
     msPerStep.push(ms);
+    cpuMsPerStep.push((cpu.user + cpu.system) / 1000);
     opts.onStep?.(ms);
     rssPeakBytes = Math.max(rssPeakBytes, process.memoryUsage().rss);
   }
   const msMedian = median(msPerStep);
+  const cpuMsMedian = median(cpuMsPerStep);
   return {
     workload,
     title: WORKLOAD_TITLES[workload],
@@ -237,6 +249,9 @@ export async function benchWorkload(
     msPerStep,
     msMedian,
     imagesPerSec: (images * 1000) / msMedian,
+    cpuMsPerStep,
+    cpuMsMedian,
+    imagesPerCpuSec: (images * 1000) / cpuMsMedian,
     peakTensorBytes: profile.peakBytes,
     rssPeakBytes,
     kernels,
