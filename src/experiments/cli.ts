@@ -4,7 +4,8 @@
  *   npx tsx src/experiments/cli.ts show <id> [--profile smoke|small|paper] [key=value ...]
  *   npx tsx src/experiments/cli.ts run <table|id> [--profile small] [--results results] [--backend cpu]
  *                                      [--data-dir .data] [--epochs-per-call N] [key=value ...]
- * Overrides are dotted keys validated by the schema (e.g. method.gamma=0.5 train.epochs=3).
+ * Overrides are dotted keys validated by the schema (e.g. method.gamma=0.5 train.epochs=3), applied
+ * after the profile's scaling so they hold at every profile.
  * Finished runs are cached by config hash; a killed run resumes from its last epoch.
  */
 import { Command } from 'commander';
@@ -14,15 +15,14 @@ import { overridesFromFlags, withOverrides, type ExperimentConfig } from './sche
 import { PROFILES, scaleConfig, type Profile } from './scale';
 import { runExperiment, type ExperimentResult } from './runner';
 
-function select(what: string, overrides: string[]): ExperimentConfig[] {
+function select(what: string): ExperimentConfig[] {
   const list = TABLES[what] ?? ALL_EXPERIMENTS.filter((e) => e.id === what || e.id.startsWith(what + '/'));
   if (list.length === 0)
     throw new UserError(
       `no table or experiment '${what}'`,
       `tables: ${Object.keys(TABLES).join(', ')}; ids: see 'list'`,
     );
-  const o = overridesFromFlags(overrides);
-  return list.map((c) => withOverrides(c, o));
+  return list;
 }
 
 function profileOf(v: string): Profile {
@@ -61,8 +61,11 @@ async function main(): Promise<void> {
     .command('show <id> [overrides...]')
     .option('--profile <p>', 'smoke | small | paper', 'paper')
     .action((id: string, overrides: string[], o: { profile: string }) => {
-      for (const c of select(id, overrides))
-        console.log(JSON.stringify(scaleConfig(c, profileOf(o.profile)), null, 2));
+      for (const c of select(id)) {
+        const scaled = scaleConfig(c, profileOf(o.profile));
+        scaled.config = withOverrides(scaled.config, overridesFromFlags(overrides));
+        console.log(JSON.stringify(scaled, null, 2));
+      }
     });
   program
     .command('run <what> [overrides...]')
@@ -72,8 +75,10 @@ async function main(): Promise<void> {
     .option('--data-dir <dir>', 'dataset cache folder')
     .option('--epochs-per-call <n>', 'stop after n epochs (rerun to continue)')
     .action(async (what: string, overrides: string[], o: Record<string, string | undefined>) => {
-      for (const c of select(what, overrides)) {
+      const parsed = overridesFromFlags(overrides);
+      for (const c of select(what)) {
         const r = await runExperiment(c, {
+          overrides: parsed,
           profile: profileOf(o.profile ?? 'small'),
           resultsDir: o.results ?? 'results',
           backend: o.backend,

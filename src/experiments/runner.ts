@@ -35,7 +35,7 @@ import { primaryConfidence, type StepBatch } from '../train/steps';
 import { selectByConfidence } from '../train/losses';
 import { buildRobustDataset, representationOf } from '../train/robust_dataset';
 import { pseudoLabelled } from '../train/pseudo_labels';
-import { fracString, fracValue, type ExperimentConfig } from './schema';
+import { fracString, fracValue, withOverrides, type ExperimentConfig } from './schema';
 import { scaleConfig, type Profile } from './scale';
 import { parseLocalName, type DataPresence } from './standins';
 import { ALL_EXPERIMENTS } from './tables';
@@ -49,6 +49,8 @@ export interface RunOptions {
   progress?: boolean;
   log?: (line: string) => void;
   presence?: DataPresence;
+  /** Overrides applied AFTER scaling (so `train.epochs=2` holds at every profile); validated. */
+  overrides?: Record<string, unknown>;
   /** Time-boxed runs: stop each seed after this many epochs in this call (rerun to continue). */
   stopAfterEpochs?: number;
 }
@@ -246,6 +248,7 @@ function findConfig(id: string): ExperimentConfig {
 export async function runExperiment(config: ExperimentConfig, opts: RunOptions): Promise<ExperimentResult> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const scaled = scaleConfig(config, opts.profile, opts.presence);
+  if (opts.overrides) scaled.config = withOverrides(scaled.config, opts.overrides);
   const c = scaled.config;
   const base = {
     id: c.id,
@@ -312,7 +315,7 @@ export async function runExperiment(config: ExperimentConfig, opts: RunOptions):
     writeConfig(paths, { config: c, seed, profile: opts.profile });
 
     if (c.analysis) {
-      const src = await runExperiment(findConfig(c.analysis.sourceId), { ...opts });
+      const src = await runExperiment(findConfig(c.analysis.sourceId), { ...opts, overrides: undefined });
       if (src.status !== 'done')
         throw new UserError(`source run ${c.analysis.sourceId} did not finish`, 'run it first');
       const srcDir = runPaths(opts.resultsDir, `${c.analysis.sourceId}/${opts.profile}/seed${seed}`, {
@@ -357,7 +360,11 @@ export async function runExperiment(config: ExperimentConfig, opts: RunOptions):
 
     if (c.robustDataset) {
       const rd = c.robustDataset;
-      const src = await runExperiment(findConfig(rd.sourceId), { ...opts, stopAfterEpochs: undefined });
+      const src = await runExperiment(findConfig(rd.sourceId), {
+        ...opts,
+        overrides: undefined,
+        stopAfterEpochs: undefined,
+      });
       if (src.status !== 'done')
         throw new UserError(`source run ${rd.sourceId} did not finish`, 'run it first');
       const srcPaths = runPaths(opts.resultsDir, `${rd.sourceId}/${opts.profile}/seed${src.seeds[0].seed}`, {
@@ -420,6 +427,7 @@ export async function runExperiment(config: ExperimentConfig, opts: RunOptions):
       checkpointRule: c.checkpoint,
       progress: opts.progress,
       stopAfterEpochs: opts.stopAfterEpochs,
+      log,
       evaluate: selection
         ? (m) => accuracy(m, test, selection, 128, c.eval.selectionImages ?? undefined)
         : undefined,

@@ -65,6 +65,8 @@ export interface TrainOptions {
   progress?: boolean;
   /** Stop (checkpointed) after this many epochs in this call: for tests and time-boxed runs. */
   stopAfterEpochs?: number;
+  /** Where the resume notice goes (default: silent). */
+  log?: (line: string) => void;
   /** Called after every step; throwing from it simulates a kill. */
   onStep?: (record: StepRecord) => void;
 }
@@ -126,6 +128,9 @@ export async function train(
   if (resumed) {
     state = resumed.state;
     opt.setState(resumed.momentum);
+    opts.log?.(
+      `resuming ${paths.dir} after epoch ${state.epoch} of ${cfg.epochs} (step ${state.step}, τ ${state.tau ?? 'not set yet'})`,
+    );
   }
   // Lines written after the last checkpoint belong to an epoch that will run again.
   if (fs.existsSync(paths.log)) fs.truncateSync(paths.log, state.logBytes);
