@@ -128,13 +128,13 @@ test('recordArgs: one value per seed for each measured metric, stand-ins named; 
 test('comparisonMarkdown puts ours beside the paper and says why a row has no numbers', () => {
   const md = comparisonMarkdown(
     [outcome('table1', 'done', [seed(0, 40, 20), seed(1, 42, 22)]), outcome('table1', 'unavailable', [])],
-    [{ id: 'x', label: 'skipped row', reason: 'not run at smoke scale' }],
+    [{ id: 'x', label: 'skipped row', reason: 'not run at smoke scale', paper: { pgd: 12.34 } }],
     ['clean', 'pgd'],
   );
   expect(md).toMatch(/41\.00 ± 1\.41 \(n=2\)/);
   expect(md).toMatch(/87\.37/); // Table 2's AT clean, the paper's
   expect(md).toMatch(/unavailable offline/);
-  expect(md).toMatch(/skipped: not run at smoke scale/);
+  expect(md).toMatch(/\| skipped row \| – \| – \| – \| 12\.34 \| skipped: not run at smoke scale/);
   expect(md.split('\n')).toHaveLength(5);
 });
 

@@ -37,7 +37,7 @@ function paperCell(paper: Record<string, unknown>, metric: string): string {
 function status(o: RowOutcome): string {
   const r = o.result;
   if (r.status === 'unavailable')
-    return `unavailable offline (${/: (\S+) has no/.exec(r.reason ?? '')?.[1] ?? 'a dataset'} not imported)`;
+    return `unavailable offline (${/: (.+?) has no/.exec(r.reason ?? '')?.[1] ?? 'a dataset'} not imported)`;
   if (r.status === 'partial') return 'partial (stopped early; rerun to continue)';
   return `done${o.wallTimeS < 1 ? ' (cached)' : ''}, ${o.wallTimeS.toFixed(0)} s`;
 }
@@ -66,9 +66,8 @@ export function comparisonMarkdown(outcomes: RowOutcome[], skipped: SkippedRow[]
     lines.push(`| ${escape(o.planned.label)} | ${cells.join(' | ')} | ${escape(status(o))} |`);
   }
   for (const s of skipped) {
-    lines.push(
-      `| ${escape(s.label)} | ${metrics.flatMap(() => ['–', '–']).join(' | ')} | skipped: ${escape(s.reason)} |`,
-    );
+    const cells = metrics.flatMap((m) => ['–', paperCell((s.paper ?? {}) as Record<string, unknown>, m)]);
+    lines.push(`| ${escape(s.label)} | ${cells.join(' | ')} | skipped: ${escape(s.reason)} |`);
   }
   return lines.join('\n');
 }

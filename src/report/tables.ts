@@ -55,6 +55,8 @@ export interface SkippedRow {
   id: string;
   label: string;
   reason: string;
+  /** The paper's numbers for the row (shown beside the empty ours). */
+  paper?: ExperimentConfig['paper'];
 }
 
 export interface TablePlan {
@@ -109,7 +111,7 @@ export function planTable(table: string, opts: PlanOptions): TablePlan {
   for (const c of all) {
     const unavailable = scaleConfig(c, profile).unavailable !== null;
     if (!selected.includes(c.id) && !unavailable) {
-      plan.skipped.push({ id: c.id, label: c.row, reason: SMOKE_SKIP_REASON });
+      plan.skipped.push({ id: c.id, label: c.row, reason: SMOKE_SKIP_REASON, paper: c.paper });
       continue;
     }
     const config = withOverrides(withOverrides(c, overrides), { seeds: opts.seeds });
