@@ -285,9 +285,12 @@ function conv2DBackpropInput(args: {
       rows.length === 1
         ? rows[0]
         : keep(concat({ inputs: rows as unknown as tf.NamedTensorInfoMap, backend, attrs: { axis: 2 } }));
-    const merged = keep(
-      reshape({ inputs: { x: all }, backend, attrs: { shape: [batchSize, qh * sh, qw * sw, inChannels] } }),
-    );
+    const fullShape = [batchSize, qh * sh, qw * sw, inChannels];
+    if (qh * sh === inHeight && qw * sw === inWidth) {
+      return reshape({ inputs: { x: all }, backend, attrs: { shape: fullShape } });
+    }
+    // Odd sizes: crop the phases' extra last row/column (wasm's Slice is slow; this is rare).
+    const merged = keep(reshape({ inputs: { x: all }, backend, attrs: { shape: fullShape } }));
     return slice({
       inputs: { x: merged },
       backend,
