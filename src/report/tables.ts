@@ -33,7 +33,8 @@ export const SMOKE_ROWS: Record<string, string[]> = {
   // The two methods only Table 3 has (TRADES and TRADES+BiaMAT run in notebook 03).
   table3: ['table3/hendrycks-imagenet32', 'table3/rst-imagenet32'],
   table4: [],
-  table5: ['table5/b128-A', 'table5/b128-AC'],
+  // Standard training without attacks: seconds per row at smoke scale.
+  table5: ['table5/b128-A', 'table5/b128-AB', 'table5/b128-AC', 'table5/b128-ABC'],
   table6: ['table6/from-at', 'table6/from-at-biamat'],
   table13: ['table13/at-biamat-gamma0.45', 'table13/trades-biamat-gamma0.7'],
   table14: ['table14/per-class-high-ratio'],
