@@ -191,7 +191,9 @@ async function tryWasm(): Promise<Attempt> {
   return {
     ok: true,
     tfBackend: 'wasm',
-    device: `XNNPACK${simd ? ' SIMD' : ' (no SIMD)'}, ${threads} thread${threads === 1 ? '' : 's'} on ${cpuModel()}`,
+    device:
+      `XNNPACK${simd ? ' SIMD' : ' (no SIMD)'}, ${threads} thread${threads === 1 ? '' : 's'} on ${cpuModel()}` +
+      (process.env.BIAMAT_WASM_STOCK_KERNELS === '1' ? ', stock tfjs-wasm dx/Identity kernels' : ''),
     threads,
   };
 }

@@ -322,9 +322,14 @@ let registered = false;
 
 /**
  * Registers the training kernels the wasm backend lacks (Conv2DBackpropFilter) and replaces
- * two slow ones (Conv2DBackpropInput, Identity). Idempotent.
+ * two slow ones (Conv2DBackpropInput, Identity) unless `replaceSlowKernels` is false
+ * (default: env BIAMAT_WASM_STOCK_KERNELS=1 turns the replacement off). Idempotent.
  */
-export function registerWasmTrainingKernels(): void {
+export function registerWasmTrainingKernels(
+  opts: { replaceSlowKernels?: boolean } = {
+    replaceSlowKernels: process.env.BIAMAT_WASM_STOCK_KERNELS !== '1',
+  },
+): void {
   if (registered) return;
   // The wasm backend's own kernels, which ours build on. Loaded here, not at import, because
   // loading it registers 'wasm' as tfjs's preferred backend for every importer.
@@ -337,6 +342,9 @@ export function registerWasmTrainingKernels(): void {
       kernelFunc: conv2DBackpropFilter as unknown as tf.KernelFunc,
     });
   }
+  registered = true;
+  // BIAMAT_WASM_STOCK_KERNELS=1 keeps tfjs-wasm's own dx and Identity, for before/after benches.
+  if (opts.replaceSlowKernels === false) return;
   const builtin = tf.getKernel('Conv2DBackpropInput', 'wasm');
   if (!builtin) throw new Error('wasm backend has no Conv2DBackpropInput kernel');
   builtinConv2DBackpropInput = builtin.kernelFunc as KernelFunc;
@@ -356,5 +364,4 @@ export function registerWasmTrainingKernels(): void {
     backendName: 'wasm',
     kernelFunc: sharingIdentity as unknown as tf.KernelFunc,
   });
-  registered = true;
 }
