@@ -42,6 +42,15 @@ export function formatResult(r: ExperimentResult): string {
     .filter((k) => (p as Record<string, unknown>)[k] !== undefined)
     .map((k) => `${k} ${(p as Record<string, number>)[k]}`)
     .join(' ');
+  if (r.perClassHighRatio) {
+    const { all, ...perClass } = r.perClassHighRatio;
+    const top = Object.entries(perClass)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+      .join(', ');
+    return `${r.id} [${r.profile}]: higher-than-threshold ratio all ${all.toFixed(3)} over ${Object.keys(perClass).length} aux classes (top: ${top}) | paper: all ${p.perClass?.all}`;
+  }
   const s = r.seeds[0];
   const sel =
     s && s.tau !== null ? ` | τ ${s.tau.toFixed(3)} r(n_high/n_aux) ${s.ratioHigh?.toFixed(2) ?? '-'}` : '';

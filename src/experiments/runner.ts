@@ -247,7 +247,10 @@ function findConfig(id: string): ExperimentConfig {
 /** Runs (or returns the cached result of) one experiment at one profile. */
 export async function runExperiment(config: ExperimentConfig, opts: RunOptions): Promise<ExperimentResult> {
   const log = opts.log ?? ((l: string) => console.log(l));
-  const scaled = scaleConfig(config, opts.profile, opts.presence);
+  // Overrides go in before scaling (so e.g. `aux` picks its stand-in) and again after (so
+  // e.g. `train.epochs` holds at every profile).
+  const pre = opts.overrides ? withOverrides(config, opts.overrides) : config;
+  const scaled = scaleConfig(pre, opts.profile, opts.presence);
   if (opts.overrides) scaled.config = withOverrides(scaled.config, opts.overrides);
   const c = scaled.config;
   const base = {
@@ -508,7 +511,8 @@ function dataFor(
         primary,
         aux,
         batchSize: c.train.batchSize,
-        auxBatchSize: c.train.auxBatchSize,
+        // Several aux sets (Table 4): auxBatchSize images per set and step, from the merged pool.
+        auxBatchSize: c.train.auxBatchSize * Math.max(1, c.aux.length),
         seed,
         epoch,
         augment: c.train.augment,

@@ -1,7 +1,7 @@
 /**
  * Table 4 (Appendix B) — AT+BiaMAT with two auxiliary datasets at once (CIFAR-10 primary).
  * The aux sets are merged into one auxiliary task (labels offset, one aux head of K~1 + K~2
- * classes) and each batch draws 128 aux images per aux set (256 in total).
+ * classes) and each step draws 128 aux images per aux set (256 in total) from the merged pool.
  *
  *   command:  npx tsx src/experiments/cli.ts run table4 --profile small
  *   expected: SVHN+CIFAR-100 87.61/54.58/52.03/49.88; Places365+ImageNet 87.88/56.22/51.86/49.58
@@ -18,7 +18,7 @@ export const TABLE4: ExperimentConfig[] = [
     primary: 'cifar10',
     aux: ['svhn', 'cifar100'],
     paper: { clean: 87.61, pgd: 54.58, cw: 52.03, aa: 49.88 },
-    notes: ['how the paper batches two aux sets is not stated: 128 images from each per step'],
+    notes: ['how the paper batches two aux sets is not stated: 256 aux images per step from the merged pool'],
   }),
   atRow({
     id: 'table4/places365+imagenet32',
@@ -27,6 +27,6 @@ export const TABLE4: ExperimentConfig[] = [
     primary: 'cifar10',
     aux: ['places365', 'imagenet32'],
     paper: { clean: 87.88, pgd: 56.22, cw: 51.86, aa: 49.58 },
-    notes: ['how the paper batches two aux sets is not stated: 128 images from each per step'],
+    notes: ['how the paper batches two aux sets is not stated: 256 aux images per step from the merged pool'],
   }),
 ];
