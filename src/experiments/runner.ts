@@ -88,6 +88,8 @@ export interface ExperimentResult {
 
 const MODEL_BASE = 'model';
 
+let backendOnce: ReturnType<typeof initBackend> | null = null;
+
 function versions(): Record<string, string> {
   let workbench = 'unknown';
   try {
@@ -270,7 +272,9 @@ export async function runExperiment(config: ExperimentConfig, opts: RunOptions):
       std: {},
       record: {},
     };
-  const backend = await initBackend({ backend: opts.backend, log: (l) => log(l) });
+  // One backend per process: later experiments (and source runs) reuse the first choice.
+  backendOnce ??= initBackend({ backend: opts.backend, log: (l) => log(l) });
+  const backend = await backendOnce;
   const record = {
     eps: fracString(c.eval.eps),
     trainAttack: {
