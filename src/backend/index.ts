@@ -5,7 +5,7 @@ import { missingTrainingKernels } from './kernels';
 import { registerWasmTrainingKernels } from './wasm_kernels';
 
 export { TRAINING_KERNELS, missingTrainingKernels } from './kernels';
-export { batchNormElementwise } from './batchnorm';
+export { batchNormElementwise, batchNormTraining } from './batchnorm';
 export { registerWasmTrainingKernels } from './wasm_kernels';
 
 /** Backends in the order auto-selection tries them: fastest first. */
