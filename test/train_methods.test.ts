@@ -40,14 +40,14 @@ const methods: [string, Partial<TrainConfig>, boolean][] = [
   ['AT uniform-only', { auxMode: 'uniform' }, true],
 ];
 
-describe('every method trains: finite loss that falls', () => {
+describe('every method trains: finite loss, falling primary loss', () => {
   test.each(methods)('%s', async (_name, over, withAux) => {
-    const recs = await collect(model(), config({ ...over, epochs: 2 }), dataSource(4, withAux));
-    const losses = recs.map((r) => r.loss);
-    expect(losses.every(Number.isFinite)).toBe(true);
-    const first = losses[0];
-    const last = losses.slice(-3).reduce((a, b) => a + b, 0) / 3;
-    expect(last).toBeLessThan(0.8 * first);
+    const recs = await collect(model(), config({ ...over, epochs: 1 }), dataSource(6, withAux));
+    expect(recs.every((r) => Number.isFinite(r.loss))).toBe(true);
+    // The primary task is trivially learnable; the aux labels here are random, so judge the primary loss.
+    const losses = recs.map((r) => r.lossPrimary);
+    const last = losses.slice(-2).reduce((a, b) => a + b, 0) / 2;
+    expect(last).toBeLessThan(0.8 * losses[0]);
   });
 
   test('Hendrycks pre-training: aux head first, then the primary head, LR schedule continuing', async () => {
