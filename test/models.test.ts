@@ -41,6 +41,24 @@ describe('createModel shapes', () => {
     model.dispose();
   });
 
+  it('features() is the trunk output both heads read', async () => {
+    const model = createModel({ arch: 'small-cnn', width: 4, numClasses: 3, numAuxClasses: 2, seed: 3 });
+    const x = randomImages(2, 8);
+    const feats = model.features(x, { training: false });
+    const { primary, aux } = model.forward(x, { training: false });
+    const names = model.variableNames();
+    const v = (n: string) => model.trainableVariables[names.indexOf(n)];
+    const expectedPrimary = tf.add(tf.matMul(feats, v('fc.weight')), v('fc.bias'));
+    const expectedAux = tf.add(tf.matMul(feats, v('fc_aux.weight')), v('fc_aux.bias'));
+    expect(feats.shape[0]).toBe(2);
+    expect(feats.shape[1]).toBe(v('fc.weight').shape[0]);
+    const maxDiff = async (a: tf.Tensor, b: tf.Tensor) => (await tf.max(tf.abs(tf.sub(a, b))).data())[0];
+    expect(await maxDiff(primary, expectedPrimary)).toBeLessThan(1e-5);
+    expect(await maxDiff(aux!, expectedAux)).toBeLessThan(1e-5);
+    tf.dispose([x, feats, primary, aux!, expectedPrimary, expectedAux]);
+    model.dispose();
+  });
+
   it('param counts match the PyTorch reference models (computed without allocating)', () => {
     // WRN-28-10 for CIFAR-10: 36,479,194 parameters (TRADES/Madry code).
     expect(

@@ -51,8 +51,12 @@ export class TwoHeadNet implements TwoHeadModel {
         : null;
   }
 
+  features(x: tf.Tensor4D, mode: ForwardMode): tf.Tensor2D {
+    return tf.tidy(() => this.trunk.features(this.norm.apply(x), mode));
+  }
+
   forward(x: tf.Tensor4D, mode: ForwardMode): { primary: tf.Tensor2D; aux: tf.Tensor2D | null } {
-    const feats = tf.tidy(() => this.trunk.features(this.norm.apply(x), mode));
+    const feats = this.features(x, mode);
     const primary = this.head.apply(feats);
     const aux = this.auxHead ? this.auxHead.apply(feats) : null;
     feats.dispose();

@@ -17,6 +17,8 @@ export interface TwoHeadModel {
    * `training: false` uses the running averages (eval mode).
    */
   forward(x: tf.Tensor4D, mode: ForwardMode): { primary: tf.Tensor2D; aux: tf.Tensor2D | null };
+  /** The shared trunk's output g(x) (penultimate layer), e.g. for Ilyas et al.'s robust datasets. */
+  features(x: tf.Tensor4D, mode: ForwardMode): tf.Tensor2D;
   /** Variables the optimiser updates (conv/linear weights, BN scale and offset). */
   readonly trainableVariables: tf.Variable[];
   /** Non-trainable state saved with the weights (BN running mean/variance). */

@@ -11,25 +11,13 @@ import type { ImageDataset } from '../data/types';
 import type { TwoHeadModel } from '../models/types';
 import { Rng } from '../util/rng';
 
-/** g(x): the trunk's features when the model exposes them (see the report), else both heads' logits. */
+/** g(x): the representation the robust dataset matches (the trunk's penultimate-layer features). */
 export type Representation = (x: tf.Tensor4D) => tf.Tensor2D;
 
 export function representationOf(model: TwoHeadModel): { fn: Representation; layer: string } {
-  const withFeatures = model as TwoHeadModel & {
-    features?: (x: tf.Tensor4D, mode: { training: boolean }) => tf.Tensor2D;
-  };
-  if (typeof withFeatures.features === 'function')
-    return {
-      fn: (x) => withFeatures.features!(x, { training: false }),
-      layer: 'trunk features (penultimate layer)',
-    };
   return {
-    fn: (x) =>
-      tf.tidy(() => {
-        const out = model.forward(x, { training: false });
-        return out.aux ? tf.concat([out.primary, out.aux], 1) : out.primary;
-      }),
-    layer: 'concatenated logits of both heads (the model exposes no features(): deviation)',
+    fn: (x) => model.features(x, { training: false }),
+    layer: 'trunk features (penultimate layer)',
   };
 }
 
