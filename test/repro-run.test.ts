@@ -9,6 +9,7 @@ import { readManifest } from '../repro/manifest';
 import { cellSource, readNotebook, writeNotebook, type Notebook } from '../repro/notebook';
 import { chromiumPath } from '../repro/render';
 import { loadRecords } from '../repro/results';
+import { THEORY_MIN_STATEMENTS } from '../repro/expectations/theory';
 
 function notebook(cells: { src: string; tags?: string[] }[]): Notebook {
   return {
@@ -54,7 +55,9 @@ describe('npm run repro, in-process', () => {
           src:
             `const tsx = require(${JSON.stringify(require.resolve('tsx/cjs/api'))});\n` +
             `const { recordResult } = tsx.require(${JSON.stringify(path.resolve(__dirname, '../repro/results'))}, ${JSON.stringify(__filename)});\n` +
-            "recordResult('theory', 'lemma2', { holds: 1, error: 0.01 * scale }, { backend: 'none', device: 'cpu', data: 'synthetic', seeds: seeds, wallTimeS: 0 });",
+            "const meta = { backend: 'none', device: 'cpu', data: 'synthetic', seeds: seeds, wallTimeS: 0 };\n" +
+            "recordResult('theory', 'lemma2', { passed: 1, holds: 1, error: 0.01 * scale }, meta);\n" +
+            `for (let i = 1; i < ${THEORY_MIN_STATEMENTS}; i++) recordResult('theory', 'check-' + i, { passed: 1, holds: 1 }, meta);`,
         },
         {
           src: 'import * as tslab from \'tslab\';\ntslab.display.html(`<b id="p">${profile} x${scale}</b>`);',
@@ -137,14 +140,14 @@ describe('npm run repro, in-process', () => {
 
   test('results are recorded with the profile and notebook', () => {
     const records = loadRecords(out);
-    expect(records).toHaveLength(1);
-    expect(records[0]).toMatchObject({
+    expect(records).toHaveLength(THEORY_MIN_STATEMENTS);
+    const lemma2 = records.find((r) => r.row === 'lemma2');
+    expect(lemma2).toMatchObject({
       table: 'theory',
-      row: 'lemma2',
       notebook: '01-theory',
-      metrics: { holds: 1, error: 0.03 },
+      metrics: { passed: 1, holds: 1, error: 0.03 },
     });
-    expect(records[0].meta.profile).toBe('smoke');
+    expect(lemma2!.meta.profile).toBe('smoke');
   });
 
   test('a failed notebook: banner, marker, error JSON, skipped cells', () => {
@@ -174,7 +177,7 @@ describe('npm run repro, in-process', () => {
     expect(md).toMatch(/\| 02-table1 \| .* \| failed: /);
     expect(md).toMatch(/\| 03-table2 \| .* \| not built yet \|/);
     expect(md).toMatch(
-      /every recorded statement holds \| notebook ran; 1 row\(s\), 2 value\(s\), all finite and in range \| \*\*passed\*\*/,
+      /no check failed \| notebook ran; 12 row\(s\), 25 value\(s\), all finite and in range \| \*\*passed\*\*/,
     );
     expect(fs.existsSync(path.join(out, 'report.html'))).toBe(true);
   });

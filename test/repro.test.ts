@@ -5,6 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { Claim, PaperRow } from '../repro/expectations/types';
 import { EXPECTATIONS } from '../repro/expectations';
+import { THEORY_MIN_STATEMENTS } from '../repro/expectations/theory';
 import { mergeShards } from '../repro/harness';
 import { findFrontend, INSTALL_HELP } from '../repro/lab';
 import { errorFromStderr } from '../repro/kernel';
@@ -306,14 +307,21 @@ describe('planning and shards', () => {
     const s2 = tmp();
     writeManifest(s1, base(1, ['01-theory']));
     writeManifest(s2, base(2, ['02-table1@seed-0']));
-    recordResult('theory', 'lemma2', { holds: 1 }, { ...META, profile: 'smoke' }, { dir: s1 });
+    for (let i = 0; i < THEORY_MIN_STATEMENTS; i++)
+      recordResult(
+        'theory',
+        `check-${i}`,
+        { passed: 1, holds: 1 },
+        { ...META, profile: 'smoke' },
+        { dir: s1 },
+      );
     recordResult('table1', 'at', { aa: 40 }, { ...META, profile: 'smoke' }, { dir: s2 });
     const out = path.join(tmp(), 'merged');
     const log: string[] = [];
     const partial = await mergeShards([s1, s2], { out, render: false, log: (l) => log.push(l) });
     expect(partial.model.manifest.missingRuns).toEqual(['03-table2@seed-0']);
     expect(partial.exitCode).toBe(1); // a shard is missing: the report cannot pass
-    expect(loadRecords(out)).toHaveLength(2);
+    expect(loadRecords(out)).toHaveLength(THEORY_MIN_STATEMENTS + 1);
     const report = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
     expect(report).toContain('Runs missing from the merged shards: 03-table2@seed-0');
     expect(report).toMatch(/04-table3 \| .* \| not built yet/);

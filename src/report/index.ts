@@ -3,4 +3,5 @@ export * from './rows';
 export * from './superclasses';
 export * from './tables';
 export * from './present';
+export * from './theory';
 export { figureDiv, plotlySource } from '../theory/figures';

@@ -1,0 +1,62 @@
+import * as os from 'os';
+import { describePrediction, fmt, type CheckResult } from '../theory/checks';
+import { formatResult, type TheoryReport } from '../theory/report';
+import type { RecordArgs } from './tables';
+
+/**
+ * Notebook 01's records: one row per checked statement (its check id). `passed` is 1 unless the
+ * check failed (a FINDING — a statement that does not hold under an alternative ρ placement —
+ * is an expected, reported outcome, not a failure); `holds` says whether the paper's statement
+ * held there; closed form and Monte Carlo estimate go beside them so the report shows the numbers.
+ */
+export function theoryRecordArgs(
+  report: TheoryReport,
+  wallTimeS: number,
+  profile: string = process.env.BIAMAT_PROFILE ?? 'interactive',
+): RecordArgs[] {
+  const cpus = os.cpus();
+  return report.results.map((r) => ({
+    table: 'theory',
+    row: r.id,
+    metrics: {
+      passed: [r.verdict === 'fail' ? 0 : 1],
+      holds: [r.holds ? 1 : 0],
+      closedForm: [r.closedForm],
+      monteCarlo: [r.monteCarlo.mean],
+    },
+    meta: {
+      backend: 'cpu (closed forms and Monte Carlo in plain JS; in-vivo training on tfjs cpu)',
+      device: `${cpus[0]?.model ?? 'cpu'} (${cpus.length} cores)`,
+      data: 'synthetic Gaussian model (Eq. 2, 4, 8), no dataset',
+      dataNotes: [],
+      seeds: [report.seed],
+      profile,
+      scale: { samples: report.options.samples ?? null, confidence: report.confidence },
+      wallTimeS,
+      extra: { statement: r.statement, verdict: r.verdict, mcSeed: r.mcSeed },
+    },
+    options: {},
+  }));
+}
+
+/** The checks of some statements (by `ref`, e.g. 'Theorem 1') as text lines and an HTML table. */
+export function theoryView(report: TheoryReport, refs: string[]): { text: string; html: string } {
+  const results: CheckResult[] = report.results.filter((r) => refs.includes(r.ref));
+  const cell = (s: string) => `<td style="text-align:left">${s}</td>`;
+  const rows = results.map(
+    (r) =>
+      '<tr>' +
+      cell(`<b>${r.verdict}</b>`) +
+      cell(r.id) +
+      cell(r.quantity) +
+      cell(fmt(r.closedForm)) +
+      cell(`${fmt(r.monteCarlo.mean)} ± ${fmt(r.monteCarlo.halfWidth)}`) +
+      cell(describePrediction(r.prediction)) +
+      cell(r.inVivo ? r.inVivo.summary : '') +
+      '</tr>',
+  );
+  const head =
+    '<tr><th>verdict</th><th>check</th><th>quantity</th><th>closed form</th>' +
+    '<th>Monte Carlo (99.99%)</th><th>predicted</th><th>in vivo</th></tr>';
+  return { text: results.map(formatResult).join('\n'), html: `<table>${head}${rows.join('')}</table>` };
+}
