@@ -6,4 +6,5 @@ module.exports = {
   testTimeout: 120000,
   // tfjs backends are process-global state: each test file gets its own worker, two at a time (2 cores).
   maxWorkers: 2,
+  setupFiles: ['<rootDir>/test/setup.ts'],
 };
