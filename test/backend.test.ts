@@ -1,5 +1,14 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { BACKEND_NAMES, backendFromArgv, initBackend, missingTrainingKernels } from '../src/backend';
+import {
+  BACKEND_NAMES,
+  backendFromArgv,
+  initBackend,
+  missingTrainingKernels,
+  vulkanLoaderFound,
+} from '../src/backend';
 import { UserError } from '../src/util/errors';
 
 function isInstalled(pkg: string): boolean {
@@ -74,4 +83,16 @@ test('backendFromArgv reads --backend <name> and --backend=<name>', () => {
   expect(() => backendFromArgv(['node', 'cli.ts', '--backend', 'metal'])).toThrow(
     /unknown --backend "metal"/,
   );
+});
+
+describe('Vulkan loader probe', () => {
+  it('finds libvulkan.so.1 through LD_LIBRARY_PATH and reports its absence', () => {
+    if (process.platform !== 'linux') return;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vk-'));
+    const systemHasIt = vulkanLoaderFound({});
+    expect(vulkanLoaderFound({ LD_LIBRARY_PATH: dir })).toBe(systemHasIt);
+    fs.writeFileSync(path.join(dir, 'libvulkan.so.1'), '');
+    expect(vulkanLoaderFound({ LD_LIBRARY_PATH: `/nonexistent:${dir}` })).toBe(true);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 });

@@ -1,4 +1,6 @@
+import * as fs from 'fs';
 import * as os from 'os';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../util/errors';
 import { missingTrainingKernels } from './kernels';
@@ -133,8 +135,31 @@ interface WebGpuAdapter {
   isFallbackAdapter?: boolean;
 }
 
-async function tryWebGpu(explicit: boolean): Promise<Attempt> {
+/**
+ * On Linux Dawn reaches the GPU through the Vulkan loader. Without it, loading Dawn only prints
+ * a warning and finds no adapter, so auto-selection skips it up front (quietly and faster).
+ * An explicit --backend webgpu still tries: the loader may live somewhere this does not look.
+ */
+export function vulkanLoaderFound(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (process.platform !== 'linux') return true;
+  const dirs = [
+    ...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+    '/usr/lib/x86_64-linux-gnu',
+    '/usr/lib/aarch64-linux-gnu',
+    '/lib/x86_64-linux-gnu',
+    '/lib/aarch64-linux-gnu',
+    '/usr/lib64',
+    '/usr/lib',
+    '/usr/local/lib',
+  ];
+  return dirs.some((d) => fs.existsSync(path.join(d, 'libvulkan.so.1')));
+}
+
+async function tryWebGpu(explicit: boolean, env: NodeJS.ProcessEnv): Promise<Attempt> {
   const fix = `WebGPU needs a GPU with a Vulkan driver and the Vulkan loader (libvulkan.so.1) visible to Dawn; see shared/gpu/README.md, ${FIX_OTHER}`;
+  if (!explicit && !vulkanLoaderFound(env)) {
+    return { ok: false, reason: 'no Vulkan loader (libvulkan.so.1 not found)', fix };
+  }
   let webgpu: WebGpuModule;
   try {
     webgpu = (await dynamicImport('webgpu')) as WebGpuModule;
@@ -204,7 +229,7 @@ async function tryCpu(): Promise<Attempt> {
   return { ok: true, tfBackend: 'cpu', device: `plain JavaScript, 1 thread on ${cpuModel()}`, threads: 1 };
 }
 
-async function attempt(name: BackendName, explicit: boolean): Promise<Attempt> {
+async function attempt(name: BackendName, explicit: boolean, env: NodeJS.ProcessEnv): Promise<Attempt> {
   let result: Attempt;
   switch (name) {
     case 'tfjs-node-gpu':
@@ -214,7 +239,7 @@ async function attempt(name: BackendName, explicit: boolean): Promise<Attempt> {
       result = await tryTfjsNode('@tensorflow/tfjs-node', 'downloads libtensorflow at install time');
       break;
     case 'webgpu':
-      result = await tryWebGpu(explicit);
+      result = await tryWebGpu(explicit, env);
       break;
     case 'wasm':
       result = await tryWasm();
@@ -277,7 +302,7 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
   };
 
   if (requested) {
-    const result = await attempt(requested, true);
+    const result = await attempt(requested, true, env);
     if (!result.ok) {
       const how = source === 'env' ? `BIAMAT_BACKEND=${requested}` : `backend ${requested}`;
       throw new UserError(`${how} is not available: ${result.reason}`, result.fix);
@@ -286,7 +311,7 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
   }
   const skipped: BackendSkip[] = [];
   for (const name of BACKEND_NAMES) {
-    const result = await attempt(name, false);
+    const result = await attempt(name, false, env);
     if (result.ok) return finish(name, result, skipped);
     skipped.push({ backend: name, reason: result.reason });
   }
