@@ -77,6 +77,7 @@ async function main(): Promise<number> {
         render: o.render,
         cellTimeoutS: o.cellTimeout,
         startTimeoutS: o.startTimeout,
+        prepareData: true,
       });
       exitCode = r.exitCode;
     });

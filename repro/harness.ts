@@ -4,6 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { ensureDataset } from '../src/data';
 import { UserError } from '../src/util/errors';
 import { PROFILES, type Profile } from './expectations/types';
 import { jupyterProblem } from './kernel';
@@ -26,6 +27,31 @@ export interface RunOptions {
   startTimeoutS?: number;
   cellTimeoutS?: number;
   log?: (line: string) => void;
+  /**
+   * Import (or fetch) the datasets the result notebooks read before running them, in this
+   * process, so a first run shows the progress bar (a notebook's own output is captured).
+   * The CLI sets it; tests that run generated notebooks leave it off.
+   */
+  prepareData?: boolean;
+}
+
+/** What the result notebooks (02–08) read: the primary set and the offline stand-ins (spec §5). */
+export const RESULT_DATASETS = ['cifar10', 'mnist32', 'tin32'];
+
+/**
+ * Makes sure every dataset in `names` is prepared. One that cannot be (no local copy, offline)
+ * is reported and skipped: the rows that need it then fail or show as unavailable, and the
+ * report says so, while the rest of the profile still runs.
+ */
+export async function prepareResultData(names: string[], log: (line: string) => void): Promise<void> {
+  for (const name of names) {
+    try {
+      await ensureDataset(name, { progress: 'auto', log });
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      log(`warning: ${name} could not be prepared: ${e.message}`);
+    }
+  }
 }
 
 export interface HarnessResult {
@@ -74,6 +100,9 @@ export async function runProfile(opts: RunOptions): Promise<HarnessResult> {
   for (const run of runs) {
     injectParameters(readNotebook(run.input), opts.params ?? {}, run.optionalParams, run.notebook);
   }
+
+  if (opts.prepareData && runs.some((r) => r.notebook !== '01-theory'))
+    await prepareResultData(RESULT_DATASETS, log);
 
   // A partial run (--only, no shard) updates an existing report; anything else starts clean.
   const incremental = !!opts.only?.length && !opts.shard && fs.existsSync(path.join(outDir, MANIFEST_FILE));
