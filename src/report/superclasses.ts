@@ -6,18 +6,8 @@
  * ship/boat). Tiny-ImageNet has no airplane, deer or horse classes: those rows stay empty.
  * Class names are tin32's (meta.json classNames).
  */
-export const CIFAR10_CLASSES = [
-  'airplane',
-  'automobile',
-  'bird',
-  'cat',
-  'deer',
-  'dog',
-  'frog',
-  'horse',
-  'ship',
-  'truck',
-] as const;
+import { CIFAR10_CLASSES } from '../data/registry';
+export { CIFAR10_CLASSES };
 
 export const TIN_SUPERCLASS: Record<string, string[]> = {
   airplane: [],
