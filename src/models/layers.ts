@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ForwardMode } from './types';
+import { batchNormTraining } from '../backend/batchnorm';
 import { Rng } from '../util/rng';
 import { UserError } from '../util/errors';
 
@@ -151,33 +152,31 @@ export class BatchNorm {
   }
 
   apply(x: tf.Tensor4D, mode: ForwardMode): tf.Tensor4D {
-    let mean: tf.Tensor, variance: tf.Tensor;
     if (mode.training) {
-      const m = tf.moments(x, [0, 1, 2]);
-      mean = m.mean;
-      variance = m.variance;
+      // Batch statistics with a hand-written gradient (src/backend/batchnorm.ts): autodiff
+      // through tf.moments builds about twice as many full-size temporaries, and batch norm was
+      // the largest kernel cost of an AT step on wasm (docs/bench.md).
+      const { y, mean, variance } = batchNormTraining(x, this.gamma, this.beta, this.epsilon);
       if (mode.updateStats !== false) {
         const n = x.shape[0] * x.shape[1] * x.shape[2];
         const unbiased = n > 1 ? n / (n - 1) : 1;
         // tf.tidy keeps nothing of this; assign() holds the new data. The update is not on any
         // path to a loss, so an enclosing gradient tape ignores it.
         tf.tidy(() => {
-          const bm = mean;
-          const bv = variance;
           this.runningMean.assign(
-            tf.add(tf.mul(this.runningMean, 1 - this.momentum), tf.mul(bm, this.momentum)),
+            tf.add(tf.mul(this.runningMean, 1 - this.momentum), tf.mul(mean, this.momentum)),
           );
           this.runningVar.assign(
-            tf.add(tf.mul(this.runningVar, 1 - this.momentum), tf.mul(bv, this.momentum * unbiased)),
+            tf.add(tf.mul(this.runningVar, 1 - this.momentum), tf.mul(variance, this.momentum * unbiased)),
           );
         });
       }
-    } else {
-      mean = this.runningMean;
-      variance = this.runningVar;
+      mean.dispose();
+      variance.dispose();
+      return y;
     }
-    const scale = tf.mul(this.gamma, tf.rsqrt(tf.add(variance, this.epsilon)));
-    const shift = tf.sub(this.beta, tf.mul(mean, scale));
+    const scale = tf.mul(this.gamma, tf.rsqrt(tf.add(this.runningVar, this.epsilon)));
+    const shift = tf.sub(this.beta, tf.mul(this.runningMean, scale));
     return tf.add(tf.mul(x, scale), shift);
   }
 }
