@@ -82,6 +82,21 @@ export function checkProfile(name: string): Profile {
   return name as Profile;
 }
 
+/** What a run or merge writes into a results dir: removed before a fresh (non-incremental) one. */
+const GENERATED_OUTPUTS = [
+  'notebooks',
+  'records',
+  'figures',
+  'report.md',
+  'report.html',
+  'report.png',
+  MANIFEST_FILE,
+];
+
+function clearOutputs(outDir: string): void {
+  for (const p of GENERATED_OUTPUTS) fs.rmSync(path.join(outDir, p), { recursive: true, force: true });
+}
+
 export async function runProfile(opts: RunOptions): Promise<HarnessResult> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const profile = opts.profile;
@@ -116,17 +131,7 @@ export async function runProfile(opts: RunOptions): Promise<HarnessResult> {
       );
     }
   } else {
-    for (const p of [
-      'notebooks',
-      'records',
-      'figures',
-      'report.md',
-      'report.html',
-      'report.png',
-      MANIFEST_FILE,
-    ]) {
-      fs.rmSync(path.join(outDir, p), { recursive: true, force: true });
-    }
+    clearOutputs(outDir);
   }
   fs.mkdirSync(outDir, { recursive: true });
 
@@ -238,17 +243,7 @@ export async function mergeShards(
     .flatMap((m) => m.notBuilt)
     .filter((n, i, all) => !ranNotebooks.has(n.id) && all.findIndex((x) => x.id === n.id) === i);
 
-  for (const p of [
-    'notebooks',
-    'records',
-    'figures',
-    'report.md',
-    'report.html',
-    'report.png',
-    MANIFEST_FILE,
-  ]) {
-    fs.rmSync(path.join(outDir, p), { recursive: true, force: true });
-  }
+  clearOutputs(outDir);
   fs.mkdirSync(outDir, { recursive: true });
   for (const d of dirs) {
     for (const sub of ['notebooks', 'records']) {
