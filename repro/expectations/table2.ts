@@ -1,4 +1,5 @@
 import {
+  CLEAN_PGD_CW_AA,
   ACCURACY_RANGE,
   STAND_IN,
   smokeIntegrity,
@@ -104,12 +105,7 @@ export const TABLE2: TableExpectation = {
   table: 'table2',
   title: 'Table 2: BiaMAT with AT and TRADES (Clean / PGD-100 / CW-100 / AutoAttack %)',
   notebook: '03-table2',
-  metrics: [
-    { key: 'clean', label: 'Clean' },
-    { key: 'pgd', label: 'PGD' },
-    { key: 'cw', label: 'CW' },
-    { key: 'aa', label: 'AA' },
-  ],
+  metrics: CLEAN_PGD_CW_AA,
   headlineMetric: 'aa',
   rows: TABLE2_ROWS,
   notes: [

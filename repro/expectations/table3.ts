@@ -1,4 +1,5 @@
 import {
+  CLEAN_PGD_CW_AA,
   ACCURACY_RANGE,
   STAND_IN,
   smokeIntegrity,
@@ -46,12 +47,7 @@ export const TABLE3: TableExpectation = {
   table: 'table3',
   title: 'Table 3: TRADES-family methods with auxiliary data (CIFAR-10, Clean / PGD / CW / AA %)',
   notebook: '04-table3',
-  metrics: [
-    { key: 'clean', label: 'Clean' },
-    { key: 'pgd', label: 'PGD' },
-    { key: 'cw', label: 'CW' },
-    { key: 'aa', label: 'AA' },
-  ],
+  metrics: CLEAN_PGD_CW_AA,
   headlineMetric: 'aa',
   rows: [
     row('trades', 'TRADES', null, [85.85, 56.62, 55.16, 53.93]),

@@ -1,4 +1,5 @@
 import {
+  CLEAN_PGD_CW_AA,
   ACCURACY_RANGE,
   STAND_IN,
   smokeIntegrity,
@@ -12,12 +13,7 @@ export const TABLE4: TableExpectation = {
   table: 'table4',
   title: 'Table 4: AT+BiaMAT with two auxiliary sets (CIFAR-10, Clean / PGD / CW / AA %)',
   notebook: '08-tables4-5',
-  metrics: [
-    { key: 'clean', label: 'Clean' },
-    { key: 'pgd', label: 'PGD' },
-    { key: 'cw', label: 'CW' },
-    { key: 'aa', label: 'AA' },
-  ],
+  metrics: CLEAN_PGD_CW_AA,
   headlineMetric: 'aa',
   rows: [
     {

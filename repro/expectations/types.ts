@@ -123,3 +123,11 @@ export function smokeIntegrity(ranges: Record<string, [number, number]>, minRows
 }
 
 export const ACCURACY_RANGE: [number, number] = [0, 100];
+
+/** The accuracy columns of Tables 2–4: clean, PGD-100, CW-100, AutoAttack. */
+export const CLEAN_PGD_CW_AA: MetricSpec[] = [
+  { key: 'clean', label: 'Clean' },
+  { key: 'pgd', label: 'PGD' },
+  { key: 'cw', label: 'CW' },
+  { key: 'aa', label: 'AA' },
+];
