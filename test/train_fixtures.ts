@@ -1,9 +1,13 @@
 /** Shared fixtures of the training tests (not a test file itself). */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { createModel } from '../src/models';
 import type { TwoHeadModel } from '../src/models/types';
 import { Rng } from '../src/util/rng';
-import type { TrainConfig, TrainData } from '../src/train/trainer';
+import { train, type StepRecord, type TrainConfig, type TrainData } from '../src/train/trainer';
+import { runPaths } from '../src/train/run_cache';
 import type { StepBatch, StepSettings } from '../src/train/steps';
 
 // A trivially learnable problem: 8×8 images, class 0 dark, class 1 bright (plus noise). The aux
@@ -72,4 +76,25 @@ export function config(over: Partial<TrainConfig>): TrainConfig {
 
 export function model(): TwoHeadModel {
   return createModel({ arch: 'small-cnn', width: 4, numClasses: 2, numAuxClasses: 3, seed: 0 });
+}
+
+/**
+ * Per test file: the cpu backend, a temp folder for runs (removed afterwards), fresh run paths,
+ * and `collect`, which trains and returns every step record.
+ */
+export function useTrainRuns() {
+  let tmp = '';
+  let runNo = 0;
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'biamat-train-'));
+  });
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const paths = () => runPaths(tmp, `run${runNo++}`, { n: runNo });
+  const collect = async (m: TwoHeadModel, cfg: TrainConfig, data: TrainData): Promise<StepRecord[]> => {
+    const records: StepRecord[] = [];
+    await train(m, cfg, data, { paths: paths(), checkpointRule: 'last', onStep: (r) => records.push(r) });
+    return records;
+  };
+  return { paths, collect, tmp: () => tmp };
 }

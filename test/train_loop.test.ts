@@ -1,31 +1,14 @@
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import type { TwoHeadModel } from '../src/models/types';
 import { UserError } from '../src/util/errors';
-import { train, type AuxMode, type StepRecord, type TrainConfig, type TrainData } from '../src/train/trainer';
+import { train, type AuxMode } from '../src/train/trainer';
 import { runPaths } from '../src/train/run_cache';
 import { weightsBlob } from '../src/train/checkpoint';
-import { atSteps, config, dataSource, model, tradesSteps } from './train_fixtures';
+import { atSteps, config, dataSource, model, tradesSteps, useTrainRuns } from './train_fixtures';
 
-let tmp: string;
-let runNo = 0;
-function paths() {
-  return runPaths(tmp, `run${runNo++}`, { n: runNo });
-}
-
-async function collect(m: TwoHeadModel, cfg: TrainConfig, data: TrainData): Promise<StepRecord[]> {
-  const records: StepRecord[] = [];
-  await train(m, cfg, data, { paths: paths(), checkpointRule: 'last', onStep: (r) => records.push(r) });
-  return records;
-}
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'biamat-train-'));
-});
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const runs = useTrainRuns();
+const { paths, collect } = runs;
 
 describe('BiaMAT specifics', () => {
   test('τ is computed once, at the first post-warm-up step, and never changes', async () => {
@@ -101,12 +84,12 @@ describe('long-run machinery', () => {
   test('resume after a kill gives bit-for-bit the same weights', async () => {
     const cfg = config({ auxMode: 'biamat', warmupEpochs: 0.5, epochs: 2 });
     const straight = model();
-    const p1 = runPaths(tmp, 'straight', cfg);
+    const p1 = runPaths(runs.tmp(), 'straight', cfg);
     await train(straight, cfg, dataSource(3, true), { paths: p1, checkpointRule: 'last' });
     const want = await weightsBlob(straight);
     straight.dispose();
 
-    const p2 = runPaths(path.join(tmp, 'killed'), 'run', cfg);
+    const p2 = runPaths(path.join(runs.tmp(), 'killed'), 'run', cfg);
     const first = model();
     // Epoch 1 finishes (checkpoint), then the process "dies" in the middle of epoch 2.
     await expect(

@@ -1,29 +1,7 @@
-import * as fs from 'fs';
-import * as os from 'os';
-import * as path from 'path';
-import * as tf from '@tensorflow/tfjs';
-import type { TwoHeadModel } from '../src/models/types';
-import { train, type StepRecord, type TrainConfig, type TrainData } from '../src/train/trainer';
-import { runPaths } from '../src/train/run_cache';
-import { atSteps, config, dataSource, model, tradesSteps } from './train_fixtures';
+import type { TrainConfig } from '../src/train/trainer';
+import { atSteps, config, dataSource, model, tradesSteps, useTrainRuns } from './train_fixtures';
 
-let tmp: string;
-let runNo = 0;
-function paths() {
-  return runPaths(tmp, `run${runNo++}`, { n: runNo });
-}
-
-async function collect(m: TwoHeadModel, cfg: TrainConfig, data: TrainData): Promise<StepRecord[]> {
-  const records: StepRecord[] = [];
-  await train(m, cfg, data, { paths: paths(), checkpointRule: 'last', onStep: (r) => records.push(r) });
-  return records;
-}
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'biamat-train-'));
-});
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const { collect } = useTrainRuns();
 
 const methods: [string, Partial<TrainConfig>, boolean][] = [
   ['standard', { steps: { ...atSteps, base: 'standard' } }, false],
