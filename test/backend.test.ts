@@ -8,6 +8,7 @@ import {
   initBackend,
   missingTrainingKernels,
   vulkanLoaderFound,
+  gpuDeviceNodeFound,
 } from '../src/backend';
 import { UserError } from '../src/util/errors';
 
@@ -94,5 +95,24 @@ describe('Vulkan loader probe', () => {
     fs.writeFileSync(path.join(dir, 'libvulkan.so.1'), '');
     expect(vulkanLoaderFound({ LD_LIBRARY_PATH: `/nonexistent:${dir}` })).toBe(true);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('GPU device probe', () => {
+  it('finds NVIDIA and DRM render nodes, and reports their absence', () => {
+    if (process.platform !== 'linux') return;
+    const dev = fs.mkdtempSync(path.join(os.tmpdir(), 'dev-'));
+    expect(gpuDeviceNodeFound(dev)).toBe(false);
+    fs.writeFileSync(path.join(dev, 'nvidiactl'), '');
+    expect(gpuDeviceNodeFound(dev)).toBe(false);
+    fs.writeFileSync(path.join(dev, 'nvidia0'), '');
+    expect(gpuDeviceNodeFound(dev)).toBe(true);
+    fs.rmSync(path.join(dev, 'nvidia0'));
+    fs.mkdirSync(path.join(dev, 'dri'));
+    fs.writeFileSync(path.join(dev, 'dri', 'card0'), '');
+    expect(gpuDeviceNodeFound(dev)).toBe(false);
+    fs.writeFileSync(path.join(dev, 'dri', 'renderD128'), '');
+    expect(gpuDeviceNodeFound(dev)).toBe(true);
+    fs.rmSync(dev, { recursive: true, force: true });
   });
 });

@@ -5,10 +5,12 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../util/errors';
 import { missingTrainingKernels } from './kernels';
 import { registerWasmTrainingKernels } from './wasm_kernels';
+import { registerWebGpuTrainingKernels } from './webgpu_kernels';
 
 export { TRAINING_KERNELS, missingTrainingKernels } from './kernels';
 export { batchNormElementwise, batchNormTraining } from './batchnorm';
 export { registerWasmTrainingKernels } from './wasm_kernels';
+export { registerWebGpuTrainingKernels, webGpuKernelsRegistered } from './webgpu_kernels';
 
 /** Backends in the order auto-selection tries them: fastest first. */
 export const BACKEND_NAMES = ['tfjs-node-gpu', 'tfjs-node', 'webgpu', 'wasm', 'cpu'] as const;
@@ -155,10 +157,34 @@ export function vulkanLoaderFound(env: NodeJS.ProcessEnv = process.env): boolean
   return dirs.some((d) => fs.existsSync(path.join(d, 'libvulkan.so.1')));
 }
 
+/**
+ * Whether the machine exposes a GPU device node (NVIDIA's /dev/nvidia*, or a DRM render node
+ * /dev/dri/renderD*). Without one, the only Vulkan adapter Dawn could find is a software one
+ * (lavapipe, installed for the webgpu kernel tests), slower than wasm: auto-selection skips
+ * webgpu without loading Dawn, which would print warnings on every run.
+ */
+export function gpuDeviceNodeFound(devDir = '/dev'): boolean {
+  if (process.platform !== 'linux') return true;
+  const list = (dir: string) => {
+    try {
+      return fs.readdirSync(dir);
+    } catch {
+      return [];
+    }
+  };
+  return (
+    list(devDir).some((name) => /^nvidia\d+$/.test(name)) ||
+    list(path.join(devDir, 'dri')).some((name) => name.startsWith('renderD'))
+  );
+}
+
 async function tryWebGpu(explicit: boolean, env: NodeJS.ProcessEnv): Promise<Attempt> {
   const fix = `WebGPU needs a GPU with a Vulkan driver and the Vulkan loader (libvulkan.so.1) visible to Dawn; see shared/gpu/README.md, ${FIX_OTHER}`;
   if (!explicit && !vulkanLoaderFound(env)) {
     return { ok: false, reason: 'no Vulkan loader (libvulkan.so.1 not found)', fix };
+  }
+  if (!explicit && !gpuDeviceNodeFound()) {
+    return { ok: false, reason: 'no GPU device (/dev/nvidia*, /dev/dri/renderD*)', fix };
   }
   let webgpu: WebGpuModule;
   try {
@@ -186,13 +212,19 @@ async function tryWebGpu(explicit: boolean, env: NodeJS.ProcessEnv): Promise<Att
   // Lazy: only after navigator.gpu exists, and only when WebGPU is used.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('@tensorflow/tfjs-backend-webgpu');
+  const ours = registerWebGpuTrainingKernels();
   try {
     if (!(await tf.setBackend('webgpu')))
       return { ok: false, reason: `tfjs webgpu backend failed to initialise on ${description}`, fix };
   } catch (err) {
     return { ok: false, reason: `tfjs webgpu backend failed to initialise: ${firstLine(err)}`, fix };
   }
-  return { ok: true, tfBackend: 'webgpu', device: `WebGPU/Dawn on ${description}`, threads: 0 };
+  return {
+    ok: true,
+    tfBackend: 'webgpu',
+    device: `WebGPU/Dawn on ${description}` + (ours ? '' : ', stock tfjs-webgpu dW/Sum/Mean kernels'),
+    threads: 0,
+  };
 }
 
 async function tryWasm(): Promise<Attempt> {

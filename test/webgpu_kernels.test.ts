@@ -1,0 +1,69 @@
+import { execFileSync } from 'child_process';
+import * as os from 'os';
+import * as path from 'path';
+import type { WebGpuReport } from './webgpu_check';
+
+// Our webgpu kernels (src/backend/webgpu_kernels.ts) against the cpu backend. The checks run
+// in a child process (test/webgpu_check.ts): the Dawn package is ESM, which jest's CommonJS
+// sandbox cannot import. Without a GPU, Mesa's software Vulkan driver (lavapipe) gives Dawn an
+// adapter: slow, but the same WGSL and the same validation. CI installs it
+// (.ci/setup-webgpu.sh) and then requires it; elsewhere a machine without any adapter skips.
+
+const root = path.resolve(__dirname, '..');
+const onCi = process.env.CI === 'true';
+
+function runCheck(): WebGpuReport {
+  const out = execFileSync(
+    process.execPath,
+    [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'test/webgpu_check.ts')],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 300_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        BIAMAT_BACKEND: '',
+        XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? os.tmpdir(),
+      },
+    },
+  );
+  const last = out.trim().split('\n').pop() ?? '';
+  return JSON.parse(last) as WebGpuReport;
+}
+
+const report = runCheck();
+if (!report.available && onCi) {
+  throw new Error(
+    `CI=true but WebGPU is not usable here (${report.reason}); run .ci/setup-webgpu.sh ` +
+      '(libvulkan1 + mesa-vulkan-drivers from bookworm-backports)',
+  );
+}
+if (!report.available)
+  console.log(`skipping the webgpu kernel checks: ${report.reason} (run 'bash .ci/setup-webgpu.sh')`);
+const describeIfWebGpu = report.available ? describe : describe.skip;
+
+describeIfWebGpu(`webgpu kernels on ${report.device ?? 'no adapter'}`, () => {
+  test('our kernels are registered (not the stock tfjs-webgpu ones)', () => {
+    expect(report.oursRegistered).toBe(true);
+  });
+
+  test('every conv, reduction and training-gradient check ran', () => {
+    const names = (report.results ?? []).map((r) => r.name);
+    for (const kernel of ['Conv2D ', 'Conv2DBackpropInput ', 'Conv2DBackpropFilter ', 'Sum ', 'Mean ']) {
+      expect(names.filter((n) => n.startsWith(kernel)).length).toBeGreaterThanOrEqual(8);
+    }
+    expect(names.some((n) => n.startsWith('gradients of a conv+BN+ReLU net'))).toBe(true);
+  });
+
+  test.each((report.results ?? []).map((r) => [r.name, r] as const))('%s matches cpu', (_name, r) => {
+    expect(r.length).toBe(r.expectedLength);
+    expect(r.maxRelativeError).toBeLessThanOrEqual(1e-5);
+  });
+
+  test('repeated backward passes leave no tensors or GPU buffers behind', () => {
+    expect(report.leak).toBeDefined();
+    expect(report.leak!.tensorsAfter).toBe(report.leak!.tensorsBefore);
+    expect(report.leak!.dataIdsAfter).toBe(report.leak!.dataIdsBefore);
+  });
+});
