@@ -199,24 +199,28 @@ function applyGradients(
   p: Parts,
   lr: number,
 ): StepStats {
-  let parts = [NaN, NaN];
+  let parts: tf.Scalar[] = [];
   const vars = model.trainableVariables;
   const { value, grads } = tf.variableGrads(() => {
     const r = lossFn();
-    parts = [r.primary.dataSync()[0], r.aux.dataSync()[0]];
+    parts = [tf.keep(r.primary), tf.keep(r.aux)];
     return r.total;
   }, vars);
-  const loss = value.dataSync()[0];
-  if (Number.isFinite(loss))
-    opt.step(
-      vars.map((v) => grads[v.name] as tf.Tensor | undefined),
-      lr,
-    );
-  tf.dispose([value, ...Object.values(grads)]);
+  // One read-back per step, after the update is queued: reading the losses mid-step would make
+  // a GPU backend finish the forward pass before the backward could even be recorded. A
+  // non-finite loss still updates the weights, but the trainer then stops with an error and
+  // keeps the last epoch's checkpoint, so that update is never saved.
+  opt.step(
+    vars.map((v) => grads[v.name] as tf.Tensor | undefined),
+    lr,
+  );
+  const losses = tf.tidy(() => tf.stack([value, ...parts]));
+  const [loss, lossPrimary, lossAux] = losses.dataSync();
+  tf.dispose([losses, value, ...parts, ...Object.values(grads)]);
   return {
     loss,
-    lossPrimary: parts[0],
-    lossAux: parts[1],
+    lossPrimary,
+    lossAux,
     nAux: p.nAux,
     nLow: p.sel.low.length,
     nHigh: p.sel.high.length,
