@@ -27,6 +27,8 @@ export interface BenchOptions {
   json?: string;
   torch: boolean;
   torchThreads?: number;
+  /** PyTorch device: 'cpu' or 'cuda' (fp32, TF32 off), e.g. on the GPU machine. */
+  torchDevice?: string;
   profile: number;
 }
 
@@ -111,6 +113,7 @@ export async function runBench(
       warmup: opts.warmup,
       workloads,
       threads: opts.torchThreads,
+      device: opts.torchDevice,
       imageSize: opts.imageSize,
     });
     log(`PyTorch ${torch.torch} on ${torch.device}, ${torch.threads} thread(s):`);
@@ -174,7 +177,8 @@ export function benchCommand(): Command {
     .option('--workloads <list>', `comma-separated subset of ${WORKLOADS.join(',')}`, WORKLOADS.join(','))
     .option('--image-size <n>', 'image height and width', positiveInt, 32)
     .option('--profile <n>', 'print the n slowest kernels of each workload (0 = none)', (v) => Number(v), 0)
-    .option('--torch', 'also run bench/torch_bench.py (PyTorch, CPU) and print tfjs/torch ratios', false)
+    .option('--torch', 'also run bench/torch_bench.py (PyTorch) and print tfjs/torch ratios', false)
+    .option('--torch-device <device>', 'PyTorch device: cpu, or cuda (fp32 with TF32 off)', 'cpu')
     .option('--torch-threads <n>', 'PyTorch CPU threads (default: torch default = all cores)', positiveInt)
     .option('--json <file>', 'write the full report (per-rep times, kernel profile) as JSON');
 }

@@ -170,8 +170,14 @@ def main():
     p.add_argument("--workloads", default="clean,pgd,at,biamat")
     p.add_argument("--image-size", type=int, default=32)
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0 = torch's default)")
-    p.add_argument("--device", default="cpu")
+    p.add_argument("--device", default="cpu", help="cpu, or cuda (fp32: TF32 is switched off unless --tf32)")
+    p.add_argument("--tf32", action="store_true", help="allow TF32 on cuda (PyTorch's cuDNN default)")
     a = p.parse_args()
+    if a.device.startswith("cuda"):
+        # Same arithmetic as tfjs (fp32): cuDNN would otherwise use TF32 tensor cores for convs.
+        torch.backends.cudnn.allow_tf32 = a.tf32
+        torch.backends.cuda.matmul.allow_tf32 = a.tf32
+        torch.backends.cudnn.benchmark = True
     if a.threads:
         torch.set_num_threads(a.threads)
     torch.manual_seed(0)

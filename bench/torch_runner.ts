@@ -36,7 +36,7 @@ export function findTorchPython(env: NodeJS.ProcessEnv = process.env): string | 
   return null;
 }
 
-/** Runs the same workload in PyTorch (CPU) and returns its numbers. */
+/** Runs the same workload in PyTorch (CPU, or CUDA with `device: 'cuda'`) and returns its numbers. */
 export function runTorchBench(opts: {
   model: string;
   batch: number;
@@ -45,6 +45,8 @@ export function runTorchBench(opts: {
   workloads: Workload[];
   threads?: number;
   imageSize?: number;
+  /** 'cpu' (default) or 'cuda'. */
+  device?: string;
 }): TorchResult {
   const python = findTorchPython();
   if (!python) {
@@ -69,6 +71,7 @@ export function runTorchBench(opts: {
     String(opts.imageSize ?? 32),
   ];
   if (opts.threads) args.push('--threads', String(opts.threads));
+  if (opts.device) args.push('--device', opts.device);
   const run = spawnSync(python, args, {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -22,7 +22,7 @@ export interface WebGpuReport {
   available: boolean;
   reason?: string;
   device?: string;
-  oursRegistered?: boolean;
+  oursRegistered?: string[];
   results?: CheckResult[];
   leak?: { tensorsBefore: number; tensorsAfter: number; dataIdsBefore: number; dataIdsAfter: number };
 }

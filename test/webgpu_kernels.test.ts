@@ -1,6 +1,8 @@
 import { execFileSync } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
+import { UserError } from '../src/util/errors';
+import { WEBGPU_REPLACED_KERNELS, webGpuKernelSelection } from '../src/backend';
 import type { WebGpuReport } from './webgpu_check';
 
 // Our webgpu kernels (src/backend/webgpu_kernels.ts) against the cpu backend. The checks run
@@ -45,7 +47,7 @@ const describeIfWebGpu = report.available ? describe : describe.skip;
 
 describeIfWebGpu(`webgpu kernels on ${report.device ?? 'no adapter'}`, () => {
   test('our kernels are registered (not the stock tfjs-webgpu ones)', () => {
-    expect(report.oursRegistered).toBe(true);
+    expect(report.oursRegistered).toEqual([...WEBGPU_REPLACED_KERNELS]);
   });
 
   test('every conv, reduction and training-gradient check ran', () => {
@@ -66,4 +68,17 @@ describeIfWebGpu(`webgpu kernels on ${report.device ?? 'no adapter'}`, () => {
     expect(report.leak!.tensorsAfter).toBe(report.leak!.tensorsBefore);
     expect(report.leak!.dataIdsAfter).toBe(report.leak!.dataIdsBefore);
   });
+});
+
+test("BIAMAT_WEBGPU_STOCK_KERNELS picks which of our webgpu kernels replace tfjs's", () => {
+  expect(webGpuKernelSelection(undefined)).toEqual([...WEBGPU_REPLACED_KERNELS]);
+  expect(webGpuKernelSelection('')).toEqual([...WEBGPU_REPLACED_KERNELS]);
+  expect(webGpuKernelSelection('1')).toEqual([]);
+  expect(webGpuKernelSelection('Conv2D, Sum')).toEqual([
+    'Conv2DBackpropInput',
+    'Conv2DBackpropFilter',
+    'Mean',
+  ]);
+  expect(() => webGpuKernelSelection('Conv3D')).toThrow(UserError);
+  expect(() => webGpuKernelSelection('Conv3D')).toThrow(/unknown kernel "Conv3D"/);
 });

@@ -5,12 +5,19 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../util/errors';
 import { missingTrainingKernels } from './kernels';
 import { registerWasmTrainingKernels } from './wasm_kernels';
-import { registerWebGpuTrainingKernels } from './webgpu_kernels';
+import { registerWebGpuTrainingKernels, WEBGPU_REPLACED_KERNELS } from './webgpu_kernels';
+
+const WEBGPU_KERNEL_COUNT = WEBGPU_REPLACED_KERNELS.length;
 
 export { TRAINING_KERNELS, missingTrainingKernels } from './kernels';
 export { batchNormElementwise, batchNormTraining } from './batchnorm';
 export { registerWasmTrainingKernels } from './wasm_kernels';
-export { registerWebGpuTrainingKernels, webGpuKernelsRegistered } from './webgpu_kernels';
+export {
+  registerWebGpuTrainingKernels,
+  webGpuKernelsRegistered,
+  webGpuKernelSelection,
+  WEBGPU_REPLACED_KERNELS,
+} from './webgpu_kernels';
 
 /** Backends in the order auto-selection tries them: fastest first. */
 export const BACKEND_NAMES = ['tfjs-node-gpu', 'tfjs-node', 'webgpu', 'wasm', 'cpu'] as const;
@@ -222,7 +229,11 @@ async function tryWebGpu(explicit: boolean, env: NodeJS.ProcessEnv): Promise<Att
   return {
     ok: true,
     tfBackend: 'webgpu',
-    device: `WebGPU/Dawn on ${description}` + (ours ? '' : ', stock tfjs-webgpu dW/Sum/Mean kernels'),
+    device:
+      `WebGPU/Dawn on ${description}` +
+      (ours.length === WEBGPU_KERNEL_COUNT
+        ? ''
+        : `, our kernels: ${ours.join(', ') || 'none (stock tfjs-webgpu)'}`),
     threads: 0,
   };
 }

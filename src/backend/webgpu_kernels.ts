@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../util/errors';
 
 /**
  * Replacement kernels for tfjs 4.22's webgpu backend, for the two places where its training
@@ -448,51 +449,111 @@ class ConvGemmProgram implements WebGpuProgram {
   }
 }
 
-function convUniforms(
-  info: tf.backend_util.Conv2DInfo,
-  mRows: number,
-  kCols: number,
-  nCols: number,
-): ProgramUniform {
-  return [
-    info.inHeight,
-    info.inWidth,
-    info.inChannels,
-    info.outHeight,
-    info.outWidth,
-    info.outChannels,
-    info.filterWidth,
-    info.strideHeight,
-    info.strideWidth,
-    info.padInfo.top,
-    info.padInfo.left,
-    mRows,
-    kCols,
-    nCols,
-  ].map((v) => ({ type: 'int32', data: [v] }));
+/** The numbers a ConvGemmProgram needs, in its uniform order (NHWC, dilation 1). */
+interface GemmConv {
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+  outC: number;
+  filterH: number;
+  filterW: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
+}
+
+function gemmConv(info: tf.backend_util.Conv2DInfo): GemmConv {
+  return {
+    batch: info.batchSize,
+    inH: info.inHeight,
+    inW: info.inWidth,
+    inC: info.inChannels,
+    outH: info.outHeight,
+    outW: info.outWidth,
+    outC: info.outChannels,
+    filterH: info.filterHeight,
+    filterW: info.filterWidth,
+    strideH: info.strideHeight,
+    strideW: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+  };
 }
 
 function runConvGemm(
   backend: WebGpuBackend,
   mode: 'forward' | 'inputGrad',
   inputs: tf.TensorInfo[],
-  info: tf.backend_util.Conv2DInfo,
+  c: GemmConv,
 ): tf.TensorInfo {
   const forward = mode === 'forward';
-  const outShape = forward ? info.outShape : info.inShape;
+  const outShape = forward ? [c.batch, c.outH, c.outW, c.outC] : [c.batch, c.inH, c.inW, c.inC];
   const mRows = outShape[0] * outShape[1] * outShape[2];
-  const nCols = forward ? info.outChannels : info.inChannels;
-  const kCols = info.filterHeight * info.filterWidth * (forward ? info.inChannels : info.outChannels);
-  const flat = backend.runWebGPUProgram(
-    new ConvGemmProgram(mode, mRows, nCols),
-    inputs,
-    'float32',
-    convUniforms(info, mRows, kCols, nCols),
-  );
+  const nCols = outShape[3];
+  const kCols = c.filterH * c.filterW * (forward ? c.inC : c.outC);
+  const uniforms: ProgramUniform = [
+    c.inH,
+    c.inW,
+    c.inC,
+    c.outH,
+    c.outW,
+    c.outC,
+    c.filterW,
+    c.strideH,
+    c.strideW,
+    c.padTop,
+    c.padLeft,
+    mRows,
+    kCols,
+    nCols,
+  ].map((v) => ({ type: 'int32', data: [v] }));
+  const flat = backend.runWebGPUProgram(new ConvGemmProgram(mode, mRows, nCols), inputs, 'float32', uniforms);
   try {
     return builtin.Reshape({ inputs: { x: flat }, backend, attrs: { shape: outShape } });
   } finally {
     backend.disposeData(flat.dataId);
+  }
+}
+
+/**
+ * dx of a stride-1 conv is itself a stride-1 conv: of dy with the filter flipped in space and
+ * its channel axes swapped, padded by filter − 1 − pad. That runs the forward GEMM, whose loads
+ * need no divisibility tests; strided convs use the 'inputGrad' GEMM.
+ */
+function inputGradByForwardConv(
+  backend: WebGpuBackend,
+  dy: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  c: GemmConv,
+) {
+  const flipped = builtin.Reverse({ inputs: { x: filter }, backend, attrs: { dims: [0, 1] } });
+  try {
+    const swapped = builtin.Transpose({ inputs: { x: flipped }, backend, attrs: { perm: [0, 1, 3, 2] } });
+    try {
+      return runConvGemm(backend, 'forward', [dy, swapped], {
+        batch: c.batch,
+        inH: c.outH,
+        inW: c.outW,
+        inC: c.outC,
+        outH: c.inH,
+        outW: c.inW,
+        outC: c.inC,
+        filterH: c.filterH,
+        filterW: c.filterW,
+        strideH: 1,
+        strideW: 1,
+        padTop: c.filterH - 1 - c.padTop,
+        padLeft: c.filterW - 1 - c.padLeft,
+      });
+    } finally {
+      backend.disposeData(swapped.dataId);
+    }
+  } finally {
+    backend.disposeData(flipped.dataId);
   }
 }
 
@@ -511,7 +572,7 @@ function conv2D(args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend
     attrs.pad,
     attrs.dimRoundingMode,
   );
-  return runConvGemm(args.backend as WebGpuBackend, 'forward', [x, filter], info);
+  return runConvGemm(args.backend as WebGpuBackend, 'forward', [x, filter], gemmConv(info));
 }
 
 function conv2DBackpropInput(args: {
@@ -531,7 +592,10 @@ function conv2DBackpropInput(args: {
     attrs.pad,
     attrs.dimRoundingMode,
   );
-  return runConvGemm(args.backend as WebGpuBackend, 'inputGrad', [dy, filter], info);
+  const backend = args.backend as WebGpuBackend;
+  const c = gemmConv(info);
+  if (c.strideH === 1 && c.strideW === 1) return inputGradByForwardConv(backend, dy, filter, c);
+  return runConvGemm(backend, 'inputGrad', [dy, filter], c);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -724,37 +788,59 @@ function reduction(kind: 'Sum' | 'Mean'): KernelFunc {
 
 // ---------------------------------------------------------------------------------------------
 
-const REPLACED = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'Sum', 'Mean'] as const;
-/** tfjs's own webgpu kernels: the fallbacks for cases ours do not cover, plus Reshape. */
-const builtin = {} as Record<(typeof REPLACED)[number] | 'Reshape', KernelFunc>;
-let registered = false;
+export const WEBGPU_REPLACED_KERNELS = [
+  'Conv2D',
+  'Conv2DBackpropInput',
+  'Conv2DBackpropFilter',
+  'Sum',
+  'Mean',
+] as const;
+export type WebGpuReplacedKernel = (typeof WEBGPU_REPLACED_KERNELS)[number];
+/** tfjs's own webgpu kernels: fallbacks for cases ours do not cover, and building blocks. */
+const builtin = {} as Record<WebGpuReplacedKernel | 'Reshape' | 'Reverse' | 'Transpose', KernelFunc>;
+let replaced: WebGpuReplacedKernel[] | null = null;
 
 /**
- * Registers the replacement kernels for the 'webgpu' backend (call after loading
- * @tensorflow/tfjs-backend-webgpu). BIAMAT_WEBGPU_STOCK_KERNELS=1 keeps tfjs's own, for
- * before/after benchmarks. Idempotent.
+ * Which of our kernels to use, from BIAMAT_WEBGPU_STOCK_KERNELS: unset/'' = all of ours; '1' =
+ * none (tfjs's own, the "before" of a benchmark); a comma-separated list of kernel names = keep
+ * tfjs's own for those only (to time each replacement on a GPU).
+ */
+export function webGpuKernelSelection(value: string | undefined): WebGpuReplacedKernel[] {
+  if (value === undefined || value.trim() === '' || value.trim() === '0') return [...WEBGPU_REPLACED_KERNELS];
+  if (value.trim() === '1') return [];
+  const stock = value.split(',').map((v) => v.trim());
+  for (const name of stock)
+    if (!(WEBGPU_REPLACED_KERNELS as readonly string[]).includes(name))
+      throw new UserError(
+        `BIAMAT_WEBGPU_STOCK_KERNELS names an unknown kernel "${name}"`,
+        `use 1 (all stock), or a comma-separated subset of ${WEBGPU_REPLACED_KERNELS.join(',')}`,
+      );
+  return WEBGPU_REPLACED_KERNELS.filter((k) => !stock.includes(k));
+}
+
+/**
+ * Registers our replacement kernels for the 'webgpu' backend (call after loading
+ * @tensorflow/tfjs-backend-webgpu), those `use` names (default: per BIAMAT_WEBGPU_STOCK_KERNELS).
+ * Returns the kernels now ours. Once per process: later calls return the first selection.
  */
 export function registerWebGpuTrainingKernels(
-  opts: { replaceSlowKernels?: boolean } = {
-    replaceSlowKernels: process.env.BIAMAT_WEBGPU_STOCK_KERNELS !== '1',
-  },
-): boolean {
-  if (registered) return true;
-  if (opts.replaceSlowKernels === false) return false;
-  for (const name of [...REPLACED, 'Reshape'] as const) {
+  use: readonly WebGpuReplacedKernel[] = webGpuKernelSelection(process.env.BIAMAT_WEBGPU_STOCK_KERNELS),
+): WebGpuReplacedKernel[] {
+  if (replaced) return replaced;
+  for (const name of [...WEBGPU_REPLACED_KERNELS, 'Reshape', 'Reverse', 'Transpose'] as const) {
     const config = tf.getKernel(name, 'webgpu');
     if (!config)
       throw new Error(`webgpu backend has no ${name} kernel (load @tensorflow/tfjs-backend-webgpu first)`);
     builtin[name] = config.kernelFunc as KernelFunc;
   }
-  const ours: Record<(typeof REPLACED)[number], KernelFunc> = {
+  const ours: Record<WebGpuReplacedKernel, KernelFunc> = {
     Conv2D: conv2D,
     Conv2DBackpropInput: conv2DBackpropInput,
     Conv2DBackpropFilter: conv2DBackpropFilter,
     Sum: reduction('Sum'),
     Mean: reduction('Mean'),
   };
-  for (const name of REPLACED) {
+  for (const name of use) {
     const config = tf.getKernel(name, 'webgpu');
     tf.unregisterKernel(name, 'webgpu');
     tf.registerKernel({
@@ -764,11 +850,11 @@ export function registerWebGpuTrainingKernels(
       kernelFunc: ours[name] as unknown as tf.KernelFunc,
     });
   }
-  registered = true;
-  return true;
+  replaced = [...use];
+  return replaced;
 }
 
-/** Whether our webgpu kernels are registered (false with BIAMAT_WEBGPU_STOCK_KERNELS=1). */
-export function webGpuKernelsRegistered(): boolean {
-  return registered;
+/** The webgpu kernels that are ours (empty before registration or with BIAMAT_WEBGPU_STOCK_KERNELS=1). */
+export function webGpuKernelsRegistered(): WebGpuReplacedKernel[] {
+  return replaced ? [...replaced] : [];
 }
