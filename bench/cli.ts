@@ -42,6 +42,8 @@ export interface BenchReport {
   backend: BackendInfo;
   /** Size of the wasm module's linear memory after the run (it only grows: its peak). */
   wasmHeapBytes: number | null;
+  /** webgpu: bytes of GPU buffers allocated after the run (the buffer pool only grows). */
+  gpuAllocatedBytes: number | null;
   results: WorkloadResult[];
   torch: TorchResult | null;
   /** tfjs images/s ÷ PyTorch images/s per workload (wall time). */
@@ -57,6 +59,13 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
   return n;
+}
+
+/** Bytes of GPU buffers the webgpu backend holds (its pool only grows: the peak); null elsewhere. */
+function gpuAllocatedBytes(): number | null {
+  if (tf.getBackend() !== 'webgpu') return null;
+  const memory = tf.memory() as tf.MemoryInfo & { numBytesAllocatedInGPU?: number };
+  return memory.numBytesAllocatedInGPU ?? null;
 }
 
 function wasmHeapBytes(): number | null {
@@ -101,6 +110,9 @@ export async function runBench(
   }
   const heap = wasmHeapBytes();
   if (heap !== null) log(`wasm heap ${(heap / MB).toFixed(0)} MB (of 4096 MB max)`);
+  const gpuBytes = gpuAllocatedBytes();
+  if (gpuBytes !== null)
+    log(`GPU buffers allocated ${(gpuBytes / MB).toFixed(0)} MB (peak: the pool only grows)`);
 
   let torch: TorchResult | null = null;
   const ratios: BenchReport['ratios'] = {};
@@ -116,7 +128,11 @@ export async function runBench(
       device: opts.torchDevice,
       imageSize: opts.imageSize,
     });
-    log(`PyTorch ${torch.torch} on ${torch.device}, ${torch.threads} thread(s):`);
+    log(
+      `PyTorch ${torch.torch} on ${torch.device}, ${torch.threads} thread(s)` +
+        (torch.gpuPeakBytes ? `, GPU peak ${(torch.gpuPeakBytes / MB).toFixed(0)} MB` : '') +
+        ':',
+    );
     for (const t of torch.results) {
       const ours = results.find((r) => r.workload === t.workload);
       const ratio = ours ? ours.imagesPerSec / t.imagesPerSec : NaN;
@@ -138,6 +154,7 @@ export async function runBench(
     warmup: opts.warmup,
     backend,
     wasmHeapBytes: heap,
+    gpuAllocatedBytes: gpuBytes,
     results,
     torch,
     ratios,

@@ -221,6 +221,7 @@ def main():
                 "threads": torch.get_num_threads(),
                 "results": results,
                 "rssPeakBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                "gpuPeakBytes": torch.cuda.max_memory_allocated(dev) if dev.type == "cuda" else None,
             }
         )
     )

@@ -19,6 +19,8 @@ export interface TorchResult {
     imagesPerCpuSec: number;
   }[];
   rssPeakBytes: number;
+  /** torch.cuda.max_memory_allocated on cuda, else null. */
+  gpuPeakBytes: number | null;
 }
 
 const SCRIPT = path.join(__dirname, 'torch_bench.py');

@@ -42,6 +42,7 @@ test('bench runs every workload on wasm, reports memory and writes JSON', async 
   }
   expect(report.results.find((r) => r.workload === 'biamat')?.images).toBe(4);
   expect(report.wasmHeapBytes).toBeGreaterThan(0);
+  expect(report.gpuAllocatedBytes).toBeNull();
   const saved = JSON.parse(fs.readFileSync(json, 'utf8'));
   expect(saved.results).toHaveLength(4);
   expect(saved.backend.name).toBe('wasm');
@@ -70,4 +71,5 @@ const torchPython = findTorchPython();
   expect(report.torch?.results.map((r) => r.workload)).toEqual(['clean', 'at']);
   expect(report.ratios.clean).toBeGreaterThan(0);
   expect(report.ratios.at).toBeGreaterThan(0);
+  expect(report.torch?.gpuPeakBytes).toBeNull();
 });

@@ -2,7 +2,7 @@ import { execFileSync } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
 import { UserError } from '../src/util/errors';
-import { WEBGPU_REPLACED_KERNELS, webGpuKernelSelection } from '../src/backend';
+import { WEBGPU_DEFAULT_KERNELS, WEBGPU_REPLACED_KERNELS, webGpuKernelSelection } from '../src/backend';
 import type { WebGpuReport } from './webgpu_check';
 
 // Our webgpu kernels (src/backend/webgpu_kernels.ts) against the cpu backend. The checks run
@@ -26,6 +26,8 @@ function runCheck(): WebGpuReport {
       env: {
         ...process.env,
         BIAMAT_BACKEND: '',
+        // Check every replacement, not only the default set.
+        BIAMAT_WEBGPU_KERNELS: 'all',
         XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? os.tmpdir(),
       },
     },
@@ -46,7 +48,7 @@ if (!report.available)
 const describeIfWebGpu = report.available ? describe : describe.skip;
 
 describeIfWebGpu(`webgpu kernels on ${report.device ?? 'no adapter'}`, () => {
-  test('our kernels are registered (not the stock tfjs-webgpu ones)', () => {
+  test('all our kernels are registered (BIAMAT_WEBGPU_KERNELS=all)', () => {
     expect(report.oursRegistered).toEqual([...WEBGPU_REPLACED_KERNELS]);
   });
 
@@ -70,15 +72,12 @@ describeIfWebGpu(`webgpu kernels on ${report.device ?? 'no adapter'}`, () => {
   });
 });
 
-test("BIAMAT_WEBGPU_STOCK_KERNELS picks which of our webgpu kernels replace tfjs's", () => {
-  expect(webGpuKernelSelection(undefined)).toEqual([...WEBGPU_REPLACED_KERNELS]);
-  expect(webGpuKernelSelection('')).toEqual([...WEBGPU_REPLACED_KERNELS]);
-  expect(webGpuKernelSelection('1')).toEqual([]);
-  expect(webGpuKernelSelection('Conv2D, Sum')).toEqual([
-    'Conv2DBackpropInput',
-    'Conv2DBackpropFilter',
-    'Mean',
-  ]);
+test("BIAMAT_WEBGPU_KERNELS picks which of our webgpu kernels replace tfjs's", () => {
+  expect(webGpuKernelSelection(undefined)).toEqual([...WEBGPU_DEFAULT_KERNELS]);
+  expect(webGpuKernelSelection('')).toEqual(['Conv2DBackpropFilter', 'Sum', 'Mean']);
+  expect(webGpuKernelSelection('all')).toEqual([...WEBGPU_REPLACED_KERNELS]);
+  expect(webGpuKernelSelection('none')).toEqual([]);
+  expect(webGpuKernelSelection('Sum, Conv2D')).toEqual(['Conv2D', 'Sum']);
   expect(() => webGpuKernelSelection('Conv3D')).toThrow(UserError);
   expect(() => webGpuKernelSelection('Conv3D')).toThrow(/unknown kernel "Conv3D"/);
 });

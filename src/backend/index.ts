@@ -5,9 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../util/errors';
 import { missingTrainingKernels } from './kernels';
 import { registerWasmTrainingKernels } from './wasm_kernels';
-import { registerWebGpuTrainingKernels, WEBGPU_REPLACED_KERNELS } from './webgpu_kernels';
-
-const WEBGPU_KERNEL_COUNT = WEBGPU_REPLACED_KERNELS.length;
+import { registerWebGpuTrainingKernels } from './webgpu_kernels';
 
 export { TRAINING_KERNELS, missingTrainingKernels } from './kernels';
 export { batchNormElementwise, batchNormTraining } from './batchnorm';
@@ -17,6 +15,7 @@ export {
   webGpuKernelsRegistered,
   webGpuKernelSelection,
   WEBGPU_REPLACED_KERNELS,
+  WEBGPU_DEFAULT_KERNELS,
 } from './webgpu_kernels';
 
 /** Backends in the order auto-selection tries them: fastest first. */
@@ -229,11 +228,7 @@ async function tryWebGpu(explicit: boolean, env: NodeJS.ProcessEnv): Promise<Att
   return {
     ok: true,
     tfBackend: 'webgpu',
-    device:
-      `WebGPU/Dawn on ${description}` +
-      (ours.length === WEBGPU_KERNEL_COUNT
-        ? ''
-        : `, our kernels: ${ours.join(', ') || 'none (stock tfjs-webgpu)'}`),
+    device: `WebGPU/Dawn on ${description}, our kernels: ${ours.join(', ') || 'none (stock tfjs-webgpu)'}`,
     threads: 0,
   };
 }

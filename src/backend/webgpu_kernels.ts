@@ -20,6 +20,7 @@ import { UserError } from '../util/errors';
  * - `Conv2D` / `Conv2DBackpropInput` reach 1.1–1.9 / 0.7–1.1 TFLOP/s on an H100 (a 4096² matmul:
  *   10). Ours are implicit GEMMs with 64×64 tiles of 256 threads (tfjs's: 32×32 of 64).
  *
+ * Which are registered: WEBGPU_DEFAULT_KERNELS, or BIAMAT_WEBGPU_KERNELS (all / none / a list).
  * Everything else keeps tfjs's own kernels. Each replacement is checked against the cpu
  * backend in test/webgpu_kernels.test.ts (on a software Vulkan adapter where no GPU exists).
  */
@@ -801,30 +802,44 @@ const builtin = {} as Record<WebGpuReplacedKernel | 'Reshape' | 'Reverse' | 'Tra
 let replaced: WebGpuReplacedKernel[] | null = null;
 
 /**
- * Which of our kernels to use, from BIAMAT_WEBGPU_STOCK_KERNELS: unset/'' = all of ours; '1' =
- * none (tfjs's own, the "before" of a benchmark); a comma-separated list of kernel names = keep
- * tfjs's own for those only (to time each replacement on a GPU).
+ * Used unless BIAMAT_WEBGPU_KERNELS says otherwise: the replacements that remove a pathology
+ * (dW's one thread per weight, reductions' one workgroup per output). Our Conv2D and dx GEMMs
+ * are correct but not yet shown faster than tfjs's on a GPU (tfjs's use vec4 loads; on a
+ * software adapter they are about even), so they are opt-in until a GPU session times them.
+ */
+export const WEBGPU_DEFAULT_KERNELS: readonly WebGpuReplacedKernel[] = [
+  'Conv2DBackpropFilter',
+  'Sum',
+  'Mean',
+];
+
+/**
+ * Which of our webgpu kernels to register, from BIAMAT_WEBGPU_KERNELS: unset/'' = the default
+ * set; 'all'; 'none' (tfjs's own only, the "before" of a benchmark); or a comma-separated list
+ * of kernel names (to time each replacement on a GPU).
  */
 export function webGpuKernelSelection(value: string | undefined): WebGpuReplacedKernel[] {
-  if (value === undefined || value.trim() === '' || value.trim() === '0') return [...WEBGPU_REPLACED_KERNELS];
-  if (value.trim() === '1') return [];
-  const stock = value.split(',').map((v) => v.trim());
-  for (const name of stock)
+  const v = (value ?? '').trim();
+  if (v === '') return [...WEBGPU_DEFAULT_KERNELS];
+  if (v === 'all') return [...WEBGPU_REPLACED_KERNELS];
+  if (v === 'none') return [];
+  const names = v.split(',').map((n) => n.trim());
+  for (const name of names)
     if (!(WEBGPU_REPLACED_KERNELS as readonly string[]).includes(name))
       throw new UserError(
-        `BIAMAT_WEBGPU_STOCK_KERNELS names an unknown kernel "${name}"`,
-        `use 1 (all stock), or a comma-separated subset of ${WEBGPU_REPLACED_KERNELS.join(',')}`,
+        `BIAMAT_WEBGPU_KERNELS names an unknown kernel "${name}"`,
+        `use all, none, or a comma-separated subset of ${WEBGPU_REPLACED_KERNELS.join(',')}`,
       );
-  return WEBGPU_REPLACED_KERNELS.filter((k) => !stock.includes(k));
+  return WEBGPU_REPLACED_KERNELS.filter((k) => names.includes(k));
 }
 
 /**
  * Registers our replacement kernels for the 'webgpu' backend (call after loading
- * @tensorflow/tfjs-backend-webgpu), those `use` names (default: per BIAMAT_WEBGPU_STOCK_KERNELS).
+ * @tensorflow/tfjs-backend-webgpu), those `use` names (default: per BIAMAT_WEBGPU_KERNELS).
  * Returns the kernels now ours. Once per process: later calls return the first selection.
  */
 export function registerWebGpuTrainingKernels(
-  use: readonly WebGpuReplacedKernel[] = webGpuKernelSelection(process.env.BIAMAT_WEBGPU_STOCK_KERNELS),
+  use: readonly WebGpuReplacedKernel[] = webGpuKernelSelection(process.env.BIAMAT_WEBGPU_KERNELS),
 ): WebGpuReplacedKernel[] {
   if (replaced) return replaced;
   for (const name of [...WEBGPU_REPLACED_KERNELS, 'Reshape', 'Reverse', 'Transpose'] as const) {
@@ -854,7 +869,7 @@ export function registerWebGpuTrainingKernels(
   return replaced;
 }
 
-/** The webgpu kernels that are ours (empty before registration or with BIAMAT_WEBGPU_STOCK_KERNELS=1). */
+/** The webgpu kernels that are ours (empty before registration or with BIAMAT_WEBGPU_KERNELS=none). */
 export function webGpuKernelsRegistered(): WebGpuReplacedKernel[] {
   return replaced ? [...replaced] : [];
 }
