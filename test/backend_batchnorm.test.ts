@@ -1,18 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNormElementwise, batchNormTraining, registerWasmTrainingKernels } from '../src/backend';
 import { Rng } from '../src/util/rng';
+import { maxRelativeError } from './conv_cases';
 
 // The hand-written batch-norm gradient against tfjs autodiff through tf.moments + elementwise ops.
-
-function maxRelativeError(actual: Float32Array, expected: Float32Array): number {
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < expected.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(actual[i] - expected[i]));
-    maxRef = Math.max(maxRef, Math.abs(expected[i]));
-  }
-  return maxDiff / maxRef;
-}
 
 beforeAll(() => registerWasmTrainingKernels());
 

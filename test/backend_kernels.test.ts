@@ -2,17 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels, missingTrainingKernels } from '../src/backend';
 import { Rng } from '../src/util/rng';
-import { CONV_CASES as CASES, maxRelativeError } from './conv_cases';
+import { CONV_CASES as CASES, maxRelativeError, onBackend } from './conv_cases';
 
 // Each custom wasm kernel against the cpu backend (the reference implementation).
-
-async function onBackend(backend: string, f: () => tf.Tensor): Promise<Float32Array> {
-  await tf.setBackend(backend);
-  const result = f();
-  const values = (await result.data()) as Float32Array;
-  result.dispose();
-  return values;
-}
 
 beforeAll(async () => {
   registerWasmTrainingKernels();

@@ -1,4 +1,6 @@
-// Convolution shapes every custom conv kernel (wasm and webgpu) is checked on against cpu.
+// Convolution shapes every custom conv kernel (wasm and webgpu) is checked on against cpu, and
+// the helpers those checks share.
+import * as tf from '@tensorflow/tfjs';
 
 export type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
 export interface ConvCase {
@@ -55,4 +57,13 @@ export function maxRelativeError(actual: Float32Array, expected: Float32Array): 
     maxRef = Math.max(maxRef, Math.abs(expected[i]));
   }
   return maxDiff / maxRef;
+}
+
+/** Runs `f` on `backend` and returns its values (the tensor is disposed). */
+export async function onBackend(backend: string, f: () => tf.Tensor): Promise<Float32Array> {
+  await tf.setBackend(backend);
+  const result = f();
+  const values = (await result.data()) as Float32Array;
+  result.dispose();
+  return values;
 }

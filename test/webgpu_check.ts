@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNormTraining, initBackend, webGpuKernelsRegistered } from '../src/backend';
 import { Rng } from '../src/util/rng';
-import { CONV_CASES, ConvCase, maxRelativeError } from './conv_cases';
+import { CONV_CASES, ConvCase, maxRelativeError, onBackend } from './conv_cases';
 
 export interface CheckResult {
   name: string;
@@ -35,14 +35,6 @@ const WEBGPU_CASES: ConvCase[] = [
   { x: [4, 9, 9, 70], filter: [3, 3, 70, 130], strides: 2, pad: 1 },
   { x: [3, 8, 8, 96], filter: [1, 1, 96, 80], strides: 2, pad: 'valid' },
 ];
-
-async function onBackend(backend: string, f: () => tf.Tensor): Promise<Float32Array> {
-  await tf.setBackend(backend);
-  const result = f();
-  const values = (await result.data()) as Float32Array;
-  result.dispose();
-  return values;
-}
 
 async function compare(name: string, f: () => tf.Tensor): Promise<CheckResult> {
   const expected = await onBackend('cpu', f);
