@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { batchNormTraining, initBackend, webGpuKernelsRegistered } from '../src/backend';
+import { createModel } from '../src/models';
 import { Rng } from '../src/util/rng';
 import { CONV_CASES, ConvCase, maxRelativeError, onBackend } from './conv_cases';
 
@@ -130,6 +131,52 @@ function trainingGradientCheck(rng: Rng): [string, () => tf.Tensor] {
   ];
 }
 
+/**
+ * Gradients of the workbench's own WRN (depth 10, widen 1: residual blocks, strided convs,
+ * 1×1 shortcuts, training-mode batch norm, both heads) for the summed cross-entropy of both
+ * heads: the model is built on each backend from the same seed, so the weights are equal.
+ */
+function wrnGradientCheck(rng: Rng): [string, () => tf.Tensor] {
+  const xValues = rng.uniformArray(4 * 16 * 16 * 3);
+  const labels = [3, 1, 4, 1];
+  return [
+    'gradients of the workbench WRN-10-1 (both heads, training-mode batch norm)',
+    () => {
+      const model = createModel({
+        arch: 'wrn',
+        depth: 10,
+        widen: 1,
+        numClasses: 10,
+        numAuxClasses: 5,
+        seed: 7,
+      });
+      try {
+        return tf.tidy(() => {
+          const x = tf.tensor4d(xValues, [4, 16, 16, 3]);
+          const y = tf.oneHot(tf.tensor1d(labels, 'int32'), 10);
+          const yAux = tf.oneHot(
+            tf.tensor1d(
+              labels.map((l) => l % 5),
+              'int32',
+            ),
+            5,
+          );
+          const { grads } = tf.variableGrads(() => {
+            const out = model.forward(x, { training: true, updateStats: false });
+            return tf.add(
+              tf.losses.softmaxCrossEntropy(y, out.primary),
+              tf.losses.softmaxCrossEntropy(yAux, out.aux!),
+            ) as tf.Scalar;
+          }, model.trainableVariables);
+          return tf.concat(model.trainableVariables.map((v) => grads[v.name].flatten()));
+        });
+      } finally {
+        model.dispose();
+      }
+    },
+  ];
+}
+
 async function main(): Promise<void> {
   let report: WebGpuReport;
   try {
@@ -144,6 +191,7 @@ async function main(): Promise<void> {
     ...WEBGPU_CASES.flatMap((c) => convChecks(c, rng)),
     ...reductionChecks(rng),
     trainingGradientCheck(rng),
+    wrnGradientCheck(rng),
   ];
   for (const [name, f] of checks) report.results!.push(await compare(name, f));
 

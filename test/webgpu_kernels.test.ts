@@ -58,6 +58,7 @@ describeIfWebGpu(`webgpu kernels on ${report.device ?? 'no adapter'}`, () => {
       expect(names.filter((n) => n.startsWith(kernel)).length).toBeGreaterThanOrEqual(8);
     }
     expect(names.some((n) => n.startsWith('gradients of a conv+BN+ReLU net'))).toBe(true);
+    expect(names.some((n) => n.startsWith('gradients of the workbench WRN-10-1'))).toBe(true);
   });
 
   test.each((report.results ?? []).map((r) => [r.name, r] as const))('%s matches cpu', (_name, r) => {
