@@ -37,10 +37,10 @@ describe('Carmon et al. RST pseudo-labels', () => {
     expect(Array.from(topKPerClass(label, conf, 2, 1))).toEqual([3, 4]);
   });
 
-  test('the pseudo-labelled set carries the labeller’s predictions and the primary class names', () => {
+  test('the pseudo-labelled set carries the labeller’s predictions and the primary class names', async () => {
     const m = model(); // 2 primary classes
     const aux = tinyDataset(12, 3);
-    const ds = pseudoLabelled(aux, m, ['dark', 'bright'], 2);
+    const ds = await pseudoLabelled(aux, m, ['dark', 'bright'], 2);
     m.dispose();
     expect(ds.n).toBeLessThanOrEqual(4);
     expect(ds.classNames).toEqual(['dark', 'bright']);
@@ -50,7 +50,7 @@ describe('Carmon et al. RST pseudo-labels', () => {
 });
 
 describe('Ilyas et al. robust dataset', () => {
-  test('normalised-gradient descent from another image moves g(x_r) towards g(x)', () => {
+  test('normalised-gradient descent from another image moves g(x_r) towards g(x)', async () => {
     const m = model();
     const { fn: g } = representationOf(m);
     const ds = tinyDataset(4, 2, 1);
@@ -60,8 +60,8 @@ describe('Ilyas et al. robust dataset', () => {
           g(tf.div(tf.tensor4d(d.images, [d.n, 8, 8, 3], 'float32'), 255) as tf.Tensor4D);
         return tf.sum(tf.square(tf.sub(f(a), f(b)))).dataSync()[0];
       });
-    const start = buildRobustDataset(g, ds, { steps: 0, stepSize: 0.1, batchSize: 4, seed: 3 });
-    const robust = buildRobustDataset(g, ds, { steps: 20, stepSize: 0.05, batchSize: 4, seed: 3 });
+    const start = await buildRobustDataset(g, ds, { steps: 0, stepSize: 0.1, batchSize: 4, seed: 3 });
+    const robust = await buildRobustDataset(g, ds, { steps: 20, stepSize: 0.05, batchSize: 4, seed: 3 });
     expect(Array.from(robust.labels)).toEqual(Array.from(ds.labels));
     // Step 0 is a different training image; descent brings the representations closer.
     expect(Buffer.from(start.images).equals(Buffer.from(ds.images))).toBe(false);
@@ -71,12 +71,12 @@ describe('Ilyas et al. robust dataset', () => {
 });
 
 describe('Table 14 statistic', () => {
-  test('per-class share of aux images with c ≥ τ; τ = 0 → all high, τ > 1 → none', () => {
+  test('per-class share of aux images with c ≥ τ; τ = 0 → all high, τ > 1 → none', async () => {
     const m = model();
     const aux = tinyDataset(6, 3);
-    const all = perClassHighRatio(m, aux, 0);
+    const all = await perClassHighRatio(m, aux, 0);
     expect(all).toEqual({ c0: 1, c1: 1, c2: 1, all: 1 });
-    const none = perClassHighRatio(m, aux, 1.01);
+    const none = await perClassHighRatio(m, aux, 1.01);
     expect(none.all).toBe(0);
     m.dispose();
   });

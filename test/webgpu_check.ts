@@ -6,9 +6,16 @@
  *
  *   npx tsx test/webgpu_check.ts
  */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { batchNormTraining, initBackend, webGpuKernelsRegistered } from '../src/backend';
 import { createModel } from '../src/models';
+import { weightsBlob } from '../src/train/checkpoint';
+import { runPaths } from '../src/train/run_cache';
+import { train, type StepRecord } from '../src/train/trainer';
+import { config, dataSource, model as tinyModel } from './train_fixtures';
 import { Rng } from '../src/util/rng';
 import { CONV_CASES, ConvCase, maxRelativeError, onBackend } from './conv_cases';
 
@@ -17,6 +24,8 @@ export interface CheckResult {
   maxRelativeError: number;
   length: number;
   expectedLength: number;
+  /** Allowed max relative error (default in the test: 1e-5). */
+  tolerance?: number;
 }
 
 export interface WebGpuReport {
@@ -177,6 +186,46 @@ function wrnGradientCheck(rng: Rng): [string, () => tf.Tensor] {
   ];
 }
 
+/**
+ * The real training loop on webgpu against cpu: 4 steps of BiaMAT AT (warm-up, one-shot τ from
+ * the primary head's confidences, selection, PGD, SGD) from the same weights and batches. Fails
+ * with an exception if anything on the training path reads tensors synchronously (tfjs's webgpu
+ * backend cannot in Node). Four SGD steps amplify rounding, hence a looser tolerance (seen: 1.2e-7).
+ */
+async function trainingRunChecks(): Promise<CheckResult[]> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'biamat-webgpu-train-'));
+  try {
+    const runOn = async (backend: string) => {
+      await tf.setBackend(backend);
+      const m = tinyModel();
+      const records: StepRecord[] = [];
+      await train(m, config({ auxMode: 'biamat', warmupEpochs: 0.5 }), dataSource(4, true), {
+        paths: runPaths(tmp, `run-${backend}`, { backend }),
+        checkpointRule: 'last',
+        onStep: (r) => records.push(r),
+      });
+      const weights = new Float32Array((await weightsBlob(m)).buffer);
+      m.dispose();
+      return { weights, losses: Float32Array.from(records, (r) => r.loss) };
+    };
+    const cpu = await runOn('cpu');
+    const gpu = await runOn('webgpu');
+    const result = (name: string, actual: Float32Array, expected: Float32Array): CheckResult => ({
+      name,
+      maxRelativeError: maxRelativeError(actual, expected),
+      length: actual.length,
+      expectedLength: expected.length,
+      tolerance: 1e-4,
+    });
+    return [
+      result('trainer: step losses of 4 BiaMAT AT steps', gpu.losses, cpu.losses),
+      result('trainer: weights after 4 BiaMAT AT steps', gpu.weights, cpu.weights),
+    ];
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   let report: WebGpuReport;
   try {
@@ -194,6 +243,7 @@ async function main(): Promise<void> {
     wrnGradientCheck(rng),
   ];
   for (const [name, f] of checks) report.results!.push(await compare(name, f));
+  report.results!.push(...(await trainingRunChecks()));
 
   // Repeated backward passes leave no tensors or GPU buffers behind (splits, reshapes).
   await tf.setBackend('webgpu');

@@ -188,8 +188,9 @@ async function accuracy(
     const x = tf.tensor4d(xs, [m, test.height, test.width, test.channels]);
     const y = tf.tensor1d(test.labels.subarray(s, s + m), 'int32');
     const xa = attack ? await attack.perturb(clf, x, y) : x;
-    const c = tf.tidy(() => tf.sum(tf.equal(tf.argMax(clf.logits(xa), 1), y)).dataSync()[0]);
-    correct += c;
+    const hits = tf.tidy(() => tf.sum(tf.equal(tf.argMax(clf.logits(xa), 1), y)));
+    correct += (await hits.data())[0];
+    hits.dispose();
     tf.dispose(xa === x ? [x, y] : [x, y, xa]);
   }
   return (100 * correct) / n;
@@ -336,7 +337,7 @@ export async function runExperiment(config: ExperimentConfig, opts: RunOptions):
         c.subset.aux,
         seed,
       );
-      perClass = perClassHighRatio(model, aux, tau);
+      perClass = await perClassHighRatio(model, aux, tau);
       model.dispose();
       const r = { ...src.seeds[0], perClass };
       writeResult(paths, r);
@@ -381,7 +382,7 @@ export async function runExperiment(config: ExperimentConfig, opts: RunOptions):
       const { model: srcModel } = loadModel(path.join(srcPaths.dir, MODEL_BASE));
       const rep = representationOf(srcModel);
       log(`${c.id}: building the robust dataset (${primary.n} images, ${rd.steps} steps, g = ${rep.layer})`);
-      primary = buildRobustDataset(rep.fn, primary, {
+      primary = await buildRobustDataset(rep.fn, primary, {
         steps: rd.steps,
         stepSize: rd.stepSize,
         batchSize: 128,
@@ -409,7 +410,7 @@ export async function runExperiment(config: ExperimentConfig, opts: RunOptions):
         checkpointRule: 'last',
         progress: opts.progress,
       });
-      aux = pseudoLabelled(aux, labeller, primary.classNames, c.method.rst.topKPerClass);
+      aux = await pseudoLabelled(aux, labeller, primary.classNames, c.method.rst.topKPerClass);
       labeller.dispose();
       log(`${c.id}: ${aux.n} pseudo-labelled aux images`);
       numAux = 0;
@@ -548,11 +549,11 @@ function lastEpochRatio(logFile: string): number | null {
 }
 
 /** Table 14: per aux class, the share of its images with c(x~) ≥ τ (eval mode, clean, no augmentation). */
-export function perClassHighRatio(
+export async function perClassHighRatio(
   model: TwoHeadModel,
   aux: ImageDataset,
   tau: number,
-): Record<string, number> {
+): Promise<Record<string, number>> {
   const pixels = aux.height * aux.width * aux.channels;
   const high = new Float64Array(aux.classNames.length);
   const count = new Float64Array(aux.classNames.length);
@@ -561,7 +562,7 @@ export function perClassHighRatio(
     const xs = new Float32Array(n * pixels);
     for (let k = 0; k < n * pixels; k++) xs[k] = aux.images[s * pixels + k] / 255;
     const x = tf.tensor4d(xs, [n, aux.height, aux.width, aux.channels]);
-    const sel = selectByConfidence(primaryConfidence(model, x), { kind: 'threshold', tau });
+    const sel = selectByConfidence(await primaryConfidence(model, x), { kind: 'threshold', tau });
     x.dispose();
     for (let i = 0; i < n; i++) count[aux.labels[s + i]]++;
     for (const i of sel.high) high[aux.labels[s + i]]++;

@@ -8,11 +8,11 @@ import type { ImageDataset } from '../data/types';
 import type { TwoHeadModel } from '../models/types';
 
 /** Predicted class and confidence of every image (eval mode, primary head). */
-export function predictAll(
+export async function predictAll(
   model: TwoHeadModel,
   ds: ImageDataset,
   batchSize = 256,
-): { label: Int32Array; conf: Float32Array } {
+): Promise<{ label: Int32Array; conf: Float32Array }> {
   const pixels = ds.height * ds.width * ds.channels;
   const label = new Int32Array(ds.n);
   const conf = new Float32Array(ds.n);
@@ -24,10 +24,12 @@ export function predictAll(
       const p = tf.softmax(
         model.forward(tf.tensor4d(x, [n, ds.height, ds.width, ds.channels]), { training: false }).primary,
       );
-      return [tf.argMax(p, 1).dataSync(), tf.max(p, 1).dataSync()];
+      return [tf.argMax(p, 1), tf.max(p, 1)];
     });
-    label.set(pred, s);
-    conf.set(c, s);
+    // Async reads: tfjs's webgpu backend cannot read synchronously in Node.
+    label.set(await pred.data(), s);
+    conf.set(await c.data(), s);
+    tf.dispose([pred, c]);
   }
   return { label, conf };
 }
@@ -50,13 +52,13 @@ export function topKPerClass(
 }
 
 /** The pseudo-labelled dataset: chosen images of `aux` with the labeller's labels and the primary class names. */
-export function pseudoLabelled(
+export async function pseudoLabelled(
   aux: ImageDataset,
   labeller: TwoHeadModel,
   classNames: string[],
   k: number,
-): ImageDataset {
-  const { label, conf } = predictAll(labeller, aux);
+): Promise<ImageDataset> {
+  const { label, conf } = await predictAll(labeller, aux);
   const keep = topKPerClass(label, conf, classNames.length, k);
   const pixels = aux.height * aux.width * aux.channels;
   const images = new Uint8Array(keep.length * pixels);

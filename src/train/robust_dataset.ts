@@ -30,11 +30,11 @@ export interface RobustDatasetOptions {
 }
 
 /** Builds the robust dataset of `ds` under representation g (eval mode). Pixels stay in [0,1]. */
-export function buildRobustDataset(
+export async function buildRobustDataset(
   g: Representation,
   ds: ImageDataset,
   opts: RobustDatasetOptions,
-): ImageDataset {
+): Promise<ImageDataset> {
   const { height: H, width: W, channels: C } = ds;
   const pixels = H * W * C;
   const rng = new Rng(opts.seed).fork('robust-dataset-start');
@@ -71,7 +71,7 @@ export function buildRobustDataset(
       xr.dispose();
       xr = next;
     }
-    const data = xr.dataSync();
+    const data = await xr.data(); // async: webgpu cannot read synchronously in Node
     for (let k = 0; k < data.length; k++) images[start * pixels + k] = Math.round(data[k] * 255);
     tf.dispose([xr, target]);
     opts.onBatch?.(Math.min(ds.n, start + opts.batchSize), ds.n);

@@ -77,12 +77,17 @@ export interface StepStats {
   nHigh: number;
 }
 
-/** Eval-mode max-softmax confidence of the primary head on clean inputs (Algorithm 1). */
-export function primaryConfidence(model: TwoHeadModel, x: tf.Tensor4D): Float32Array {
-  return tf.tidy(() => {
-    const out = model.forward(x, { training: false });
-    return confidence(out.primary).dataSync() as Float32Array;
-  });
+/**
+ * Eval-mode max-softmax confidence of the primary head on clean inputs (Algorithm 1). Async:
+ * tfjs's webgpu backend cannot read synchronously in Node (dataSync needs OffscreenCanvas).
+ */
+export async function primaryConfidence(model: TwoHeadModel, x: tf.Tensor4D): Promise<Float32Array> {
+  const conf = tf.tidy(() => confidence(model.forward(x, { training: false }).primary));
+  try {
+    return (await conf.data()) as Float32Array;
+  } finally {
+    conf.dispose();
+  }
 }
 
 type Outputs = { primary: tf.Tensor2D; aux: tf.Tensor2D | null };
@@ -133,20 +138,20 @@ function auxCeSums(out: Outputs, p: Parts): { high: tf.Scalar; low: tf.Scalar } 
 }
 
 /** Runs one step: selection, attack, loss, gradients, SGD update. Returns the logged numbers. */
-export function trainStep(
+export async function trainStep(
   model: TwoHeadModel,
   opt: SgdMomentum,
   batch: StepBatch,
   s: StepSettings,
   ctx: StepContext,
-): StepStats {
+): Promise<StepStats> {
   const B = batch.x.shape[0];
   const hasAux = batch.xAux !== undefined && batch.yAux !== undefined && batch.xAux.shape[0] > 0;
   const nAux = hasAux ? batch.xAux!.shape[0] : 0;
   const sel: Selection = !hasAux
     ? { low: new Int32Array(), high: new Int32Array() }
     : ctx.selection.kind === 'threshold'
-      ? selectByConfidence(primaryConfidence(model, batch.xAux!), ctx.selection)
+      ? selectByConfidence(await primaryConfidence(model, batch.xAux!), ctx.selection)
       : selectByConfidence(new Float32Array(nAux), ctx.selection);
   const p: Parts = {
     B,
@@ -162,15 +167,15 @@ export function trainStep(
   const xAll = hasAux ? (tf.concat([batch.x, batch.xAux!]) as tf.Tensor4D) : batch.x;
   try {
     if (s.base === 'standard')
-      return applyGradients(
+      return await applyGradients(
         model,
         opt,
         () => ceObjective(model.forward(xAll, { training: true }), p, ctx),
         p,
         ctx.lr,
       );
-    if (s.base === 'at') return atStep(model, opt, xAll, p, s, ctx);
-    return tradesStep(model, opt, xAll, p, s, ctx);
+    if (s.base === 'at') return await atStep(model, opt, xAll, p, s, ctx);
+    return await tradesStep(model, opt, xAll, p, s, ctx);
   } finally {
     for (const t of [p.u, p.low, p.high]) t?.dispose();
     if (xAll !== batch.x) xAll.dispose();
@@ -192,13 +197,13 @@ function ceObjective(out: Outputs, p: Parts, ctx: StepContext): Objective {
   return { total: tf.add(primary, tf.mul(aux, ctx.alpha)) as tf.Scalar, primary, aux };
 }
 
-function applyGradients(
+async function applyGradients(
   model: TwoHeadModel,
   opt: SgdMomentum,
   lossFn: () => Objective,
   p: Parts,
   lr: number,
-): StepStats {
+): Promise<StepStats> {
   let parts: tf.Scalar[] = [];
   const vars = model.trainableVariables;
   const { value, grads } = tf.variableGrads(() => {
@@ -215,8 +220,13 @@ function applyGradients(
     lr,
   );
   const losses = tf.tidy(() => tf.stack([value, ...parts]));
-  const [loss, lossPrimary, lossAux] = losses.dataSync();
-  tf.dispose([losses, value, ...parts, ...Object.values(grads)]);
+  tf.dispose([value, ...parts, ...Object.values(grads)]);
+  let loss: number, lossPrimary: number, lossAux: number;
+  try {
+    [loss, lossPrimary, lossAux] = await losses.data();
+  } finally {
+    losses.dispose();
+  }
   return {
     loss,
     lossPrimary,
@@ -231,14 +241,14 @@ function forwardMode(a: AttackSettings) {
   return { training: a.bn === 'train', updateStats: a.bn === 'train' && a.bnUpdatesStats };
 }
 
-function atStep(
+async function atStep(
   model: TwoHeadModel,
   opt: SgdMomentum,
   xAll: tf.Tensor4D,
   p: Parts,
   s: StepSettings,
   ctx: StepContext,
-): StepStats {
+): Promise<StepStats> {
   const a = s.attack;
   const mode = forwardMode(a);
   const nLow = p.sel.low.length;
@@ -260,7 +270,7 @@ function atStep(
     rng: ctx.rng,
   });
   try {
-    return applyGradients(
+    return await applyGradients(
       model,
       opt,
       () => ceObjective(model.forward(xAdv, { training: true }), p, ctx),
@@ -298,14 +308,14 @@ function klSums(
   return { prim, low, high };
 }
 
-function tradesStep(
+async function tradesStep(
   model: TwoHeadModel,
   opt: SgdMomentum,
   xAll: tf.Tensor4D,
   p: Parts,
   s: StepSettings,
   ctx: StepContext,
-): StepStats {
+): Promise<StepStats> {
   const a = s.attack;
   const mode = forwardMode(a);
   const advCeHigh = s.highLoss === 'adv-ce' && p.sel.high.length > 0;
@@ -351,7 +361,7 @@ function tradesStep(
   }
   const beta = s.beta;
   try {
-    return applyGradients(
+    return await applyGradients(
       model,
       opt,
       () => {

@@ -178,12 +178,12 @@ export async function train(
         const warm = usesAux && global < warmupSteps;
         if (cfg.auxMode === 'biamat' && !warm && state.tau === null) {
           // Algorithm 1 step 2: once, on this batch's clean primary inputs, eval mode; never updated.
-          state.tau = thresholdFromConfidences(primaryConfidence(model, batch.x), cfg.gamma);
+          state.tau = thresholdFromConfidences(await primaryConfidence(model, batch.x), cfg.gamma);
         }
         const alpha = usesAux && !warm && !pretraining ? cfg.alpha : 0;
         let stats: StepStats;
         try {
-          stats = trainStep(model, opt, batch, cfg.steps, {
+          stats = await trainStep(model, opt, batch, cfg.steps, {
             alpha,
             selection: selectionFor(cfg, warm, state.tau),
             primaryHead: pretraining ? 'aux' : 'primary',
