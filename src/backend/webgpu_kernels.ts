@@ -54,7 +54,6 @@ interface WebGpuBackend extends tf.KernelBackend {
     outputDtype: tf.DataType,
     uniforms?: ProgramUniform,
   ): tf.TensorInfo;
-  device: { limits: { maxComputeWorkgroupsPerDimension: number } };
 }
 
 /** Aim for at least this many workgroups per dispatch: an H100 has 132 SMs, each runs several. */
@@ -72,7 +71,7 @@ const MIN_ROWS_PER_SPLIT = 256;
 const MAX_PARTIAL_FLOATS = 16 * 1024 * 1024;
 
 /** Number of M-splits for a dW of `k` × `co` over `m` rows: enough workgroups, bounded memory. */
-export function filterGradSplits(k: number, co: number, m: number): number {
+function filterGradSplits(k: number, co: number, m: number): number {
   const tiles = Math.ceil(k / TILE) * Math.ceil(co / TILE);
   const wanted = Math.ceil(TARGET_WORKGROUPS / tiles);
   const byRows = Math.max(1, Math.floor(m / MIN_ROWS_PER_SPLIT));
@@ -196,37 +195,6 @@ class FilterGradPartialProgram implements WebGpuProgram {
   }
 }
 
-/** out[i] = scale · Σ_s partial[s · size + i]: adds the splits (reads coalesce along i). */
-class AddSplitsProgram implements WebGpuProgram {
-  variableNames = ['partial'];
-  workgroupSize: [number, number, number] = [64, 1, 1];
-  dispatchLayout: { x: number[] };
-  dispatch: [number, number, number];
-  size = true;
-  shaderKey = 'biamatAddSplits';
-  uniforms = 'splits : i32, scale : f32,';
-
-  constructor(public outputShape: number[]) {
-    this.dispatchLayout = { x: outputShape.map((_, i) => i) };
-    const size = outputShape.reduce((a, b) => a * b, 1);
-    this.dispatch = [Math.ceil(size / 64), 1, 1];
-  }
-
-  getUserCode(): string {
-    return `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          var total = 0.0;
-          for (var s = 0; s < uniforms.splits; s = s + 1) {
-            total = total + partial[s * uniforms.size + index];
-          }
-          setOutputAtIndex(index, total * uniforms.scale);
-        }
-      }
-    `;
-  }
-}
-
 function conv2DBackpropFilter(args: {
   inputs: tf.NamedTensorInfoMap;
   backend: tf.KernelBackend;
@@ -274,13 +242,14 @@ function conv2DBackpropFilter(args: {
     'float32',
     uniforms,
   );
+  // Adding the splits is the batch-norm reduction's job: partial viewed as [splits, K·Co].
+  let summed: tf.TensorInfo | null = null;
   try {
-    return backend.runWebGPUProgram(new AddSplitsProgram(info.filterShape), [partial], 'float32', [
-      { type: 'int32', data: [usedSplits] },
-      { type: 'float32', data: [1] },
-    ]);
+    summed = sumLeadingAxes(backend, partial, usedSplits, kRows * outC, 1);
+    return builtin.Reshape({ inputs: { x: summed }, backend, attrs: { shape: info.filterShape } });
   } finally {
     backend.disposeData(partial.dataId);
+    if (summed) backend.disposeData(summed.dataId);
   }
 }
 
@@ -758,18 +727,17 @@ function reduction(kind: 'Sum' | 'Mean'): KernelFunc {
     const x = args.inputs.x as tf.TensorInfo;
     const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
     const shape = x.shape;
+    const size = tf.util.sizeFromShape(shape);
+    if (x.dtype !== 'float32' || size === 0) return builtin[kind](args);
     const rank = shape.length;
     const axes = [...new Set(tf.util.parseAxisParam(axis, shape))].sort((a, b) => a - b);
-    const size = tf.util.sizeFromShape(shape);
     const reduced = axes.reduce((p, a) => p * shape[a], 1);
-    const kept = reduced === 0 ? 0 : size / reduced;
+    const kept = size / reduced;
     const leading = axes.length > 0 && axes.length < rank && axes.every((a, i) => a === i);
     const trailing = axes.length > 0 && axes.every((a, i) => a === rank - axes.length + i);
     const scale = kind === 'Mean' ? 1 / reduced : 1;
     let out: tf.TensorInfo;
-    if (x.dtype !== 'float32' || size === 0) {
-      return builtin[kind](args);
-    } else if (leading) {
+    if (leading) {
       out = sumLeadingAxes(backend, x, reduced, kept, scale);
     } else if (trailing && reduced >= 16 * MIN_SPLIT_ROWS && kept <= TARGET_WORKGROUPS) {
       out = sumTrailingAxes(backend, x, kept, reduced, scale);
