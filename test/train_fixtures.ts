@@ -7,7 +7,7 @@ import { createModel } from '../src/models';
 import type { TwoHeadModel } from '../src/models/types';
 import { Rng } from '../src/util/rng';
 import { train, type StepRecord, type TrainConfig, type TrainData } from '../src/train/trainer';
-import { runPaths } from '../src/train/run_cache';
+import { runPaths, type RunPaths } from '../src/train/run_cache';
 import type { StepBatch, StepSettings } from '../src/train/steps';
 
 // A trivially learnable problem: 8×8 images, class 0 dark, class 1 bright (plus noise). The aux
@@ -78,6 +78,18 @@ export function model(): TwoHeadModel {
   return createModel({ arch: 'small-cnn', width: 4, numClasses: 2, numAuxClasses: 3, seed: 0 });
 }
 
+/** Trains `m` (checkpointing the last epoch into `paths`) and returns every step record. */
+export async function trainRecords(
+  m: TwoHeadModel,
+  cfg: TrainConfig,
+  data: TrainData,
+  paths: RunPaths,
+): Promise<StepRecord[]> {
+  const records: StepRecord[] = [];
+  await train(m, cfg, data, { paths, checkpointRule: 'last', onStep: (r) => records.push(r) });
+  return records;
+}
+
 /**
  * Per test file: the cpu backend, a temp folder for runs (removed afterwards), fresh run paths,
  * and `collect`, which trains and returns every step record.
@@ -91,10 +103,7 @@ export function useTrainRuns() {
   });
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
   const paths = () => runPaths(tmp, `run${runNo++}`, { n: runNo });
-  const collect = async (m: TwoHeadModel, cfg: TrainConfig, data: TrainData): Promise<StepRecord[]> => {
-    const records: StepRecord[] = [];
-    await train(m, cfg, data, { paths: paths(), checkpointRule: 'last', onStep: (r) => records.push(r) });
-    return records;
-  };
+  const collect = (m: TwoHeadModel, cfg: TrainConfig, data: TrainData): Promise<StepRecord[]> =>
+    trainRecords(m, cfg, data, paths());
   return { paths, collect, tmp: () => tmp };
 }

@@ -14,8 +14,7 @@ import { batchNormTraining, initBackend, webGpuKernelsRegistered } from '../src/
 import { createModel } from '../src/models';
 import { weightsBlob } from '../src/train/checkpoint';
 import { runPaths } from '../src/train/run_cache';
-import { train, type StepRecord } from '../src/train/trainer';
-import { config, dataSource, model as tinyModel } from './train_fixtures';
+import { config, dataSource, model as tinyModel, trainRecords } from './train_fixtures';
 import { Rng } from '../src/util/rng';
 import { CONV_CASES, ConvCase, maxRelativeError, onBackend } from './conv_cases';
 
@@ -198,12 +197,12 @@ async function trainingRunChecks(): Promise<CheckResult[]> {
     const runOn = async (backend: string) => {
       await tf.setBackend(backend);
       const m = tinyModel();
-      const records: StepRecord[] = [];
-      await train(m, config({ auxMode: 'biamat', warmupEpochs: 0.5 }), dataSource(4, true), {
-        paths: runPaths(tmp, `run-${backend}`, { backend }),
-        checkpointRule: 'last',
-        onStep: (r) => records.push(r),
-      });
+      const records = await trainRecords(
+        m,
+        config({ auxMode: 'biamat', warmupEpochs: 0.5 }),
+        dataSource(4, true),
+        runPaths(tmp, `run-${backend}`, { backend }),
+      );
       const weights = new Float32Array((await weightsBlob(m)).buffer);
       m.dispose();
       return { weights, losses: Float32Array.from(records, (r) => r.loss) };
