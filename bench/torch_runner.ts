@@ -1,23 +1,25 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 import { UserError } from '../src/util/errors';
-import type { Workload } from './workloads';
+import type { Workload, WorkloadResult } from './workloads';
 
 /** What bench/torch_bench.py prints as its last stdout line (JSON). */
 export interface TorchResult {
   torch: string;
   device: string;
   threads: number;
-  results: {
-    workload: Workload;
-    images: number;
-    msPerStep: number[];
-    msMedian: number;
-    imagesPerSec: number;
-    cpuMsPerStep: number[];
-    cpuMsMedian: number;
-    imagesPerCpuSec: number;
-  }[];
+  /** The same timing fields as our own workloads report (no title, tensor bytes or kernel profile). */
+  results: Pick<
+    WorkloadResult,
+    | 'workload'
+    | 'images'
+    | 'msPerStep'
+    | 'msMedian'
+    | 'imagesPerSec'
+    | 'cpuMsPerStep'
+    | 'cpuMsMedian'
+    | 'imagesPerCpuSec'
+  >[];
   rssPeakBytes: number;
   /** torch.cuda.max_memory_allocated on cuda, else null. */
   gpuPeakBytes: number | null;
