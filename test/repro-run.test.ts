@@ -10,21 +10,10 @@ import { cellSource, readNotebook, writeNotebook, type Notebook } from '../repro
 import { chromiumPath } from '../repro/render';
 import { loadRecords } from '../repro/results';
 import { THEORY_MIN_STATEMENTS } from '../repro/expectations/theory';
+import { codeNotebook } from './notebook_fixture';
 
-function notebook(cells: { src: string; tags?: string[] }[]): Notebook {
-  return {
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } },
-    cells: cells.map((c) => ({
-      cell_type: 'code',
-      source: c.src,
-      metadata: { tags: c.tags ?? [] },
-      outputs: [],
-      execution_count: null,
-    })),
-  };
-}
+const notebook = (cells: { src: string; tags?: string[] }[]): Notebook =>
+  codeNotebook(cells, { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } });
 
 const PARAMS = {
   src: "const profile: string = 'interactive';\nconst seeds: number[] = [0];\nconst scale: number = 1;",

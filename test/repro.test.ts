@@ -15,23 +15,11 @@ import { CATALOG, matchOnly, parseShard, planRuns, shardRuns } from '../repro/pl
 import { loadRecords, recordResult, summarizeRows, type ResultMeta } from '../repro/results';
 import { evaluateClaim, type NotebookState, type VerdictContext } from '../repro/verdict';
 import { UserError } from '../src/util/errors';
+import { codeNotebook } from './notebook_fixture';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'repro-unit-'));
 
-function nb(cells: { src: string; tags?: string[] }[]): Notebook {
-  return {
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: {},
-    cells: cells.map((c) => ({
-      cell_type: 'code',
-      source: c.src,
-      metadata: { tags: c.tags ?? [] },
-      outputs: [],
-      execution_count: null,
-    })),
-  };
-}
+const nb = (cells: { src: string; tags?: string[] }[]): Notebook => codeNotebook(cells);
 
 const META: ResultMeta = {
   backend: 'cpu',
