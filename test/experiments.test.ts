@@ -3,12 +3,13 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { ALL_EXPERIMENTS, TABLES } from '../src/experiments/tables';
-import { parseExperiment, withOverrides, overridesFromFlags, fracValue } from '../src/experiments/schema';
+import { parseExperiment, withOverrides, overridesFromFlags } from '../src/experiments/schema';
+import { fracValue } from '../src/util/fraction';
 import { scaleConfig, scaleStep, evalStep } from '../src/experiments/scale';
 import { UserError } from '../src/util/errors';
-import { cachedResult, configHash, runPaths, writeResult } from '../src/train/run_cache';
+import { cachedResult, configHash, runPaths, writeResult } from '../src/train/run-cache';
 import { train } from '../src/train/trainer';
-import { config, dataSource, model } from './train_fixtures';
+import { config, dataSource, model } from './train-fixtures';
 
 const none = () => false;
 const all = () => true;
@@ -23,10 +24,13 @@ describe('paper tables as typed configs', () => {
       ids.add(c.id);
       expect(Object.keys(c.paper).length).toBeGreaterThan(0);
     }
-    expect(TABLES.table1).toHaveLength(8);
-    expect(TABLES.table2).toHaveLength(22);
-    expect(TABLES.table5).toHaveLength(20);
-    expect(TABLES.table13).toHaveLength(12);
+    const own = (t: string) => TABLES[t].rows.filter((c) => c.table === t);
+    expect(own('table1')).toHaveLength(8);
+    expect(TABLES.table1.rows.map((c) => c.id)).toContain('table2/c10-at'); // its baseline, Table 2's row
+    expect(own('table2')).toHaveLength(22);
+    expect(own('table5')).toHaveLength(20);
+    expect(own('table13')).toHaveLength(12);
+    expect(ALL_EXPERIMENTS).toHaveLength(Object.values(TABLES).reduce((n, t) => n + own(t.id).length, 0));
   });
 
   test('Table 12 settings and spec §2 settings', () => {

@@ -3,7 +3,8 @@
  * states only what its rows change. Every value here is the paper-scale one; smoke and small
  * runs come from `scaleConfig` (scale.ts).
  */
-import { frac, type ExperimentConfig, type PaperDataset, type PaperMetrics } from './schema';
+import { frac } from '../util/fraction';
+import type { ExperimentConfig, PaperDataset, PaperMetrics } from './schema';
 
 export interface RowSpec {
   id: string;

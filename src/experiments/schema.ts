@@ -5,16 +5,7 @@
  */
 import { z } from 'zod';
 import { UserError } from '../util/errors';
-
-/** An exact fraction, so ε is recorded as 8/255 and 31/1000, never a rounded float (AutoAttack#54). */
-export const fractionSchema = z.strictObject({
-  num: z.number().int().nonnegative(),
-  den: z.number().int().positive(),
-});
-export type Fraction = z.infer<typeof fractionSchema>;
-export const frac = (num: number, den: number): Fraction => ({ num, den });
-export const fracValue = (f: Fraction): number => f.num / f.den;
-export const fracString = (f: Fraction): string => `${f.num}/${f.den}`;
+import { fractionSchema } from '../util/fraction';
 
 /** The paper's datasets (spec §5). ImgNet100/ImgNet900 are the 100- and 900-class splits of ImageNet-32. */
 export const PAPER_DATASETS = [

@@ -6,8 +6,7 @@
  * ship/boat). Tiny-ImageNet has no airplane, deer or horse classes: those rows stay empty.
  * Class names are tin32's (meta.json classNames).
  */
-import { CIFAR10_CLASSES } from '../data/registry';
-export { CIFAR10_CLASSES };
+import { CIFAR10_CLASSES } from '../data';
 
 export const TIN_SUPERCLASS: Record<string, string[]> = {
   airplane: [],

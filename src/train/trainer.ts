@@ -14,8 +14,8 @@ import { thresholdFromConfidences, type SelectionRule } from './losses';
 import { SgdMomentum } from './optimizer';
 import { learningRate, type ScheduleKind } from './schedule';
 import { primaryConfidence, trainStep, type StepBatch, type StepSettings, type StepStats } from './steps';
-import { loadCheckpoint, loadWeights, saveCheckpoint, saveWeights, type TrainState } from './checkpoint';
-import type { RunPaths } from './run_cache';
+import { loadCheckpoint, loadWeights, saveCheckpoint, saveWeights, type TrainState } from './resume';
+import type { RunPaths } from './run-cache';
 
 /**
  * How auxiliary data is used:

@@ -4,7 +4,7 @@ import * as path from 'path';
 import * as crypto from 'crypto';
 import * as tf from '@tensorflow/tfjs';
 import { createModel, type ModelSpec } from '../src/models';
-import { loadModel, readModelFiles, saveModel } from '../src/models/checkpoint';
+import { loadModel, readModelFiles, saveModel } from '../src/models/weights';
 import { modelCard, writeModelCard } from '../src/models/card';
 import { UserError } from '../src/util/errors';
 

@@ -7,6 +7,7 @@
  * dataset, on which a fresh model is then trained normally.
  */
 import * as tf from '@tensorflow/tfjs';
+import { imageTensor } from '../data/transforms';
 import type { ImageDataset } from '../data/types';
 import type { TwoHeadModel } from '../models/types';
 import { Rng } from '../util/rng';
@@ -35,17 +36,9 @@ export async function buildRobustDataset(
   ds: ImageDataset,
   opts: RobustDatasetOptions,
 ): Promise<ImageDataset> {
-  const { height: H, width: W, channels: C } = ds;
-  const pixels = H * W * C;
+  const pixels = ds.height * ds.width * ds.channels;
   const rng = new Rng(opts.seed).fork('robust-dataset-start');
   const images = new Uint8Array(ds.n * pixels);
-  const toFloat = (idx: number[]) => {
-    const a = new Float32Array(idx.length * pixels);
-    idx.forEach((j, i) => {
-      for (let k = 0; k < pixels; k++) a[i * pixels + k] = ds.images[j * pixels + k] / 255;
-    });
-    return tf.tensor4d(a, [idx.length, H, W, C]);
-  };
   for (let start = 0; start < ds.n; start += opts.batchSize) {
     const idx = Array.from({ length: Math.min(opts.batchSize, ds.n - start) }, (_, i) => start + i);
     // A different random training image as the starting point of each target.
@@ -54,8 +47,8 @@ export async function buildRobustDataset(
       while (s === j && ds.n > 1) s = rng.int(ds.n);
       return s;
     });
-    const target = tf.tidy(() => g(toFloat(idx)));
-    let xr = toFloat(starts);
+    const target = tf.tidy(() => g(imageTensor(ds, idx)));
+    let xr = imageTensor(ds, starts);
     const gradFn = tf.grad((x: tf.Tensor) => tf.sum(tf.square(tf.sub(g(x as tf.Tensor4D), target))));
     for (let s = 0; s < opts.steps; s++) {
       const next = tf.tidy(() => {

@@ -1,27 +1,27 @@
 /**
- * How notebooks hand their numbers to the repro harness. From a notebook in notebooks/ (tslab
- * cannot `import` files above the notebook's folder, so load it through tsx at run time):
+ * The recorder (scrapbook's job beside the harness's papermill): a notebook hands each number
+ * to `recordResult`, which validates it and writes one JSON file atomically under
+ * `<results dir>/records/<table>/`; the harness and the report only read these files.
  *
- *     const tsx = require('tsx/cjs/api');
- *     const { recordResult } = tsx.require('../repro/results', path.join(process.cwd(), 'notebook.ts'));
- *     recordResult('table2', 'cifar10/at+biamat/imagenet', { clean: [87.1, 86.9], pgd: [55.2, 55.8] }, {
+ *     recordResult('table2', 'table2/c10-at-biamat-imagenet32', { clean: [87.1, 86.9], pgd: [55.2, 55.8] }, {
  *       backend: 'tfjs-node-gpu', device: 'NVIDIA H100', seeds: [0, 1],
- *       data: 'CIFAR-10 (JPEG copy) + Tiny-ImageNet-32 (stand-in for ImageNet32)',
- *       dataNotes: ['lossy JPEG copy of CIFAR-10', 'Tiny-ImageNet-32 stands in for ImageNet 32x32'],
- *       scale: { epochs: 10, model: 'wrn-16-4' }, wallTimeS: 3600,
+ *       data: 'CIFAR-10 (JPEG copy) + Tiny-ImageNet-32 (stand-in for ImageNet 32×32)',
+ *       dataNotes: ['…'], scale: { epochs: 10, model: 'wrn-16-4' }, wallTimeS: 3600,
  *     });
  *
- * A metric is one number (a single seed) or an array with one value per seed in `meta.seeds`;
- * the report shows mean ± sd and n. Each call writes one JSON file atomically under
- * `<results dir>/records/<table>/`; calling again for the same table, row and seeds replaces it.
- * The results dir comes from `opts.dir`, else BIAMAT_RESULTS_DIR (the harness sets it), else
- * `<project>/results/interactive` (a notebook run by hand in JupyterLab).
+ * Rows are named by experiment config id (src/experiments/tables). A metric is one number (a
+ * single seed) or an array with one value per seed in `meta.seeds`; the report shows mean ± sd
+ * and n. Calling again for the same table, row and seeds replaces the file. The results dir
+ * comes from `opts.dir`, else BIAMAT_RESULTS_DIR (the harness sets it), else
+ * `<project>/results/interactive` (a notebook run by hand).
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { z } from 'zod';
-import { writeJsonAtomic } from '../src/util/atomic';
-import { UserError } from '../src/util/errors';
+import { projectRoot } from '../data';
+import { writeJsonAtomic } from '../util/atomic';
+import { UserError } from '../util/errors';
+import { mean, sampleSd } from '../util/stats';
 
 // JSON cannot hold NaN or ±Infinity: they are stored as null and read back as NaN, so the
 // integrity checks see a diverged run instead of the notebook crashing on the way out.
@@ -74,7 +74,7 @@ export interface RecordOptions {
 
 export function resultsDir(dir?: string): string {
   return path.resolve(
-    dir ?? process.env.BIAMAT_RESULTS_DIR ?? path.join(__dirname, '..', 'results', 'interactive'),
+    dir ?? process.env.BIAMAT_RESULTS_DIR ?? path.join(projectRoot(), 'results', 'interactive'),
   );
 }
 
@@ -108,7 +108,7 @@ export function recordResult(
   if (!parsed.success) {
     throw new UserError(
       `recordResult(${JSON.stringify(table)}, ${JSON.stringify(row)}): ${z.prettifyError(parsed.error)}`,
-      'see repro/results.ts for the fields a result needs',
+      'see src/report/records.ts for the fields a result needs',
     );
   }
   const record = parsed.data;
@@ -194,10 +194,7 @@ export function summarizeRows(records: ResultRecord[]): Map<string, RowSummary> 
     for (const [name, seedMap] of bySeed.get(key)!) {
       const seeds = [...seedMap.keys()].sort((a, b) => a - b);
       const values = seeds.map((s) => seedMap.get(s)!);
-      const n = values.length;
-      const mean = values.reduce((a, b) => a + b, 0) / n;
-      const sd = n > 1 ? Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1)) : NaN;
-      row.metrics[name] = { values, seeds, n, mean, sd };
+      row.metrics[name] = { values, seeds, n: values.length, mean: mean(values), sd: sampleSd(values) };
     }
   }
   return rows;

@@ -4,6 +4,7 @@
  * confidence are kept; the result is trained on as primary data (half of every batch).
  */
 import * as tf from '@tensorflow/tfjs';
+import { orderedBatches } from '../data/transforms';
 import type { ImageDataset } from '../data/types';
 import type { TwoHeadModel } from '../models/types';
 
@@ -13,23 +14,17 @@ export async function predictAll(
   ds: ImageDataset,
   batchSize = 256,
 ): Promise<{ label: Int32Array; conf: Float32Array }> {
-  const pixels = ds.height * ds.width * ds.channels;
   const label = new Int32Array(ds.n);
   const conf = new Float32Array(ds.n);
-  for (let s = 0; s < ds.n; s += batchSize) {
-    const n = Math.min(batchSize, ds.n - s);
-    const x = new Float32Array(n * pixels);
-    for (let k = 0; k < n * pixels; k++) x[k] = ds.images[s * pixels + k] / 255;
+  for (const { start, x, y } of orderedBatches(ds, batchSize)) {
     const [pred, c] = tf.tidy(() => {
-      const p = tf.softmax(
-        model.forward(tf.tensor4d(x, [n, ds.height, ds.width, ds.channels]), { training: false }).primary,
-      );
+      const p = tf.softmax(model.forward(x, { training: false }).primary);
       return [tf.argMax(p, 1), tf.max(p, 1)];
     });
     // Async reads: tfjs's webgpu backend cannot read synchronously in Node.
-    label.set(await pred.data(), s);
-    conf.set(await c.data(), s);
-    tf.dispose([pred, c]);
+    label.set(await pred.data(), start);
+    conf.set(await c.data(), start);
+    tf.dispose([pred, c, x, y]);
   }
   return { label, conf };
 }

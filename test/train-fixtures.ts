@@ -7,7 +7,7 @@ import { createModel } from '../src/models';
 import type { TwoHeadModel } from '../src/models/types';
 import { Rng } from '../src/util/rng';
 import { train, type StepRecord, type TrainConfig, type TrainData } from '../src/train/trainer';
-import { runPaths, type RunPaths } from '../src/train/run_cache';
+import { runPaths, type RunPaths } from '../src/train/run-cache';
 import type { StepBatch, StepSettings } from '../src/train/steps';
 
 // A trivially learnable problem: 8×8 images, class 0 dark, class 1 bright (plus noise). The aux

@@ -3,9 +3,9 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../src/util/errors';
 import { train, type AuxMode } from '../src/train/trainer';
-import { runPaths } from '../src/train/run_cache';
-import { weightsBlob } from '../src/train/checkpoint';
-import { atSteps, config, dataSource, model, tradesSteps, useTrainRuns } from './train_fixtures';
+import { runPaths } from '../src/train/run-cache';
+import { weightsBlob } from '../src/train/resume';
+import { atSteps, config, dataSource, model, tradesSteps, useTrainRuns } from './train-fixtures';
 
 const runs = useTrainRuns();
 const { paths, collect } = runs;

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImageDataset } from '../src/data/types';
-import { topKPerClass, pseudoLabelled } from '../src/train/pseudo_labels';
-import { buildRobustDataset, representationOf } from '../src/train/robust_dataset';
-import { perClassHighRatio } from '../src/experiments/runner';
-import { model } from './train_fixtures';
+import { topKPerClass, pseudoLabelled } from '../src/train/pseudo-labels';
+import { buildRobustDataset, representationOf } from '../src/train/robust-dataset';
+import { perClassHighRatio } from '../src/experiments/sources';
+import { model } from './train-fixtures';
 import { Rng } from '../src/util/rng';
 
 beforeAll(async () => {

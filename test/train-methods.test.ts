@@ -1,5 +1,5 @@
 import type { TrainConfig } from '../src/train/trainer';
-import { atSteps, config, dataSource, model, tradesSteps, useTrainRuns } from './train_fixtures';
+import { atSteps, config, dataSource, model, tradesSteps, useTrainRuns } from './train-fixtures';
 
 const { collect } = useTrainRuns();
 
