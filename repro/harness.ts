@@ -290,8 +290,7 @@ export async function buildReport(
   if (check) log(`report check: ${check.ok ? 'passed' : 'FAILED'} — ${check.detail}`);
   for (const t of model.tables) {
     for (const r of t.claims)
-      if (r.verdict === 'not reproduced')
-        log(`  not reproduced: [${t.id}] ${r.claim.text} — ${r.evidence}`);
+      if (r.verdict === 'not reproduced') log(`  not reproduced: [${t.id}] ${r.claim.text} — ${r.evidence}`);
   }
   const exitCode = model.failed || (check && !check.ok) ? 1 : 0;
   return { outDir, model, check, exitCode };

@@ -21,11 +21,26 @@ export interface CatalogEntry {
 
 export const CATALOG: CatalogEntry[] = [
   { id: '01-theory', title: 'Theory (Gaussian model)', tables: ['theory'], splitSeeds: false },
-  { id: '02-table1-aux-labels', title: 'Table 1: true vs uniform aux labels', tables: ['table1'], splitSeeds: true },
-  { id: '03-table2-biamat', title: 'Table 2: BiaMAT with AT and TRADES', tables: ['table2'], splitSeeds: true },
+  {
+    id: '02-table1-aux-labels',
+    title: 'Table 1: true vs uniform aux labels',
+    tables: ['table1'],
+    splitSeeds: true,
+  },
+  {
+    id: '03-table2-biamat',
+    title: 'Table 2: BiaMAT with AT and TRADES',
+    tables: ['table2'],
+    splitSeeds: true,
+  },
   { id: '04-table3-trades-family', title: 'Table 3: TRADES family', tables: ['table3'], splitSeeds: true },
   { id: '05-table13-gamma', title: 'Table 13: γ ablation', tables: ['table13'], splitSeeds: true },
-  { id: '06-table6-robust-datasets', title: 'Table 6: robust datasets', tables: ['table6'], splitSeeds: true },
+  {
+    id: '06-table6-robust-datasets',
+    title: 'Table 6: robust datasets',
+    tables: ['table6'],
+    splitSeeds: true,
+  },
   {
     id: '07-table14-selection-ratio',
     title: 'Figure 3 / Table 14: selection ratio',

@@ -15,12 +15,15 @@ import {
   type TableRun,
 } from '../src/report';
 
-test.each(Object.keys(TABLES))('%s: every row has a unique id and the paper number of some metric of its table', (table) => {
-  const t = TABLES[table];
-  const ids = t.rows.map((c) => c.id);
-  expect(new Set(ids).size).toBe(ids.length);
-  for (const c of t.rows) expect(t.metrics.some((m) => paperValue(c, m.key) !== undefined)).toBe(true);
-});
+test.each(Object.keys(TABLES))(
+  '%s: every row has a unique id and the paper number of some metric of its table',
+  (table) => {
+    const t = TABLES[table];
+    const ids = t.rows.map((c) => c.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const c of t.rows) expect(t.metrics.some((m) => paperValue(c, m.key) !== undefined)).toBe(true);
+  },
+);
 
 test('SMOKE_ROWS name rows of their table whose datasets have an offline stand-in', () => {
   for (const [table, ids] of Object.entries(SMOKE_ROWS)) {
@@ -55,7 +58,9 @@ describe('planTable', () => {
       only: ['table13/at-biamat-gamma0.5'],
       overrides: ['train.epochs=7'],
     });
-    expect(plan.rows.map((r) => [r.config.id, r.config.train.epochs])).toEqual([['table13/at-biamat-gamma0.5', 7]]);
+    expect(plan.rows.map((r) => [r.config.id, r.config.train.epochs])).toEqual([
+      ['table13/at-biamat-gamma0.5', 7],
+    ]);
   });
 
   test('bad input is one UserError', () => {
@@ -131,7 +136,9 @@ test('comparisonMarkdown puts ours beside the paper and says why a row has no nu
   expect(md).toMatch(/unavailable offline/);
   const skipped = plan.skipped[0].config;
   const line = md.split('\n').find((l) => l.endsWith('| skipped: not run at smoke scale |'))!;
-  expect(line).toBe(`| ${skipped.row} | – | – | – | – | – | ${skipped.paper.aa!.toFixed(2)} | skipped: not run at smoke scale |`);
+  expect(line).toBe(
+    `| ${skipped.row} | – | – | – | – | – | ${skipped.paper.aa!.toFixed(2)} | skipped: not run at smoke scale |`,
+  );
   expect(md.split('\n')).toHaveLength(5);
 });
 

@@ -229,7 +229,8 @@ describe('verdicts', () => {
           for (const ref of refs) {
             const table = TABLES[ref.table ?? tc.table];
             expect(table).toBeDefined();
-            for (const row of ref.rows) expect(table.rows.map((r) => `${table.id}:${r.id}`)).toContain(`${table.id}:${row}`);
+            for (const row of ref.rows)
+              expect(table.rows.map((r) => `${table.id}:${r.id}`)).toContain(`${table.id}:${row}`);
             for (const m of [ref.metric].flat()) expect(table.metrics.map((x) => x.key)).toContain(m);
           }
         }
@@ -244,7 +245,11 @@ describe('planning and shards', () => {
     fs.writeFileSync(path.join(dir, '01-theory.ipynb'), JSON.stringify(nb([])));
     fs.writeFileSync(path.join(dir, '03-my-table2.ipynb'), JSON.stringify(nb([])));
     const plan = planRuns('small', dir);
-    expect(plan.runs.map((r) => r.id)).toEqual(['01-theory', '03-table2-biamat@seed-0', '03-table2-biamat@seed-1']);
+    expect(plan.runs.map((r) => r.id)).toEqual([
+      '01-theory',
+      '03-table2-biamat@seed-0',
+      '03-table2-biamat@seed-1',
+    ]);
     expect(plan.runs[1].optionalParams).toEqual({ profile: 'small', seeds: [0] });
     expect(plan.notBuilt.map((n) => n.id)).toEqual(
       CATALOG.map((c) => c.id).filter((id) => !['01-theory', '03-table2-biamat'].includes(id)),

@@ -11,7 +11,17 @@ import type { TableClaims } from './types';
 export * from './types';
 
 /** The claims of every table, by table id. */
-export const CLAIMS: TableClaims[] = [THEORY, TABLE1, TABLE2, TABLE3, TABLE13, TABLE6, TABLE14, TABLE4, TABLE5];
+export const CLAIMS: TableClaims[] = [
+  THEORY,
+  TABLE1,
+  TABLE2,
+  TABLE3,
+  TABLE13,
+  TABLE6,
+  TABLE14,
+  TABLE4,
+  TABLE5,
+];
 
 export function claimsFor(table: string): TableClaims | undefined {
   return CLAIMS.find((c) => c.table === table);

@@ -9,7 +9,6 @@ import { verdictLabel } from '../../src/report/verdicts';
 import { summaryLine } from './markdown';
 import type { ReportModel } from './model';
 
-
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
@@ -64,9 +63,7 @@ export function renderHtml(model: ReportModel): string {
   const figureScripts: string[] = [];
   for (const t of model.tables) {
     parts.push(`<h2>${esc(t.title)}</h2>`);
-    parts.push(
-      `<p>Notebook: ${esc(t.notebook || '(outside the catalog)')} — ${esc(t.notebookState)}.</p>`,
-    );
+    parts.push(`<p>Notebook: ${esc(t.notebook || '(outside the catalog)')} — ${esc(t.notebookState)}.</p>`);
     const notes = t.notes;
     if (notes.length) parts.push(`<ul>${notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`);
     if (t.rows.length > 0) {
@@ -75,7 +72,8 @@ export function renderHtml(model: ReportModel): string {
           'result rows',
           ['row', ...t.metrics.flatMap((m) => [`${m.label} ours`, 'paper', 'Δ']), 'verdict'],
           t.rows.map((r) => [
-            esc(r.label) + (r.standIn ? ` <abbr title="run on a stand-in dataset (see the notes above)">*</abbr>` : ''),
+            esc(r.label) +
+              (r.standIn ? ` <abbr title="run on a stand-in dataset (see the notes above)">*</abbr>` : ''),
             ...r.cells.flatMap((c) => [esc(c.ours), esc(c.paper), esc(c.delta)]),
             esc(r.verdict),
           ]),

@@ -4,7 +4,6 @@ import { writeFileAtomic } from '../../src/util/atomic';
 import { verdictLabel } from '../../src/report/verdicts';
 import type { ReportModel } from './model';
 
-
 function mdCell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }

@@ -10,14 +10,26 @@ import type { ExperimentConfig } from '../../src/experiments/schema';
 import { describeData, isStandIn, unavailableNote } from '../../src/experiments/standins';
 import { paperSd, paperValue, type MetricSpec, type PaperTable } from '../../src/experiments/table';
 import { ALL_EXPERIMENTS, TABLES } from '../../src/experiments/tables';
-import { rowKey, summarizeRows, type MetricSummary, type ResultRecord, type RowSummary } from '../../src/report/records';
+import {
+  rowKey,
+  summarizeRows,
+  type MetricSummary,
+  type ResultRecord,
+  type RowSummary,
+} from '../../src/report/records';
 import { THEORY_TABLE } from '../../src/report/theory';
 import type { ClaimVerdict } from '../../src/report/verdicts';
 import type { FigureSpec } from '../../src/util/figure';
 import { claimsFor } from '../expectations';
 import type { Manifest } from '../manifest';
 import { CATALOG } from '../plan';
-import { evaluateTable, rowVerdict, type ClaimResult, type NotebookState, type VerdictContext } from '../verdict';
+import {
+  evaluateTable,
+  rowVerdict,
+  type ClaimResult,
+  type NotebookState,
+  type VerdictContext,
+} from '../verdict';
 
 export interface RowLine {
   label: string;
@@ -46,7 +58,14 @@ export interface ReportModel {
   description: string;
   generatedAt: string;
   manifest: Manifest;
-  notebooks: { id: string; title: string; state: NotebookState; detail: string; outputs: string[]; durationS: number }[];
+  notebooks: {
+    id: string;
+    title: string;
+    state: NotebookState;
+    detail: string;
+    outputs: string[];
+    durationS: number;
+  }[];
   tables: TableSection[];
   counts: Record<ClaimVerdict, number>;
   failedNotebooks: number;
@@ -75,10 +94,18 @@ function fmtMean(s: MetricSummary | undefined, digits: number): string {
   return s.n > 1 ? `${mean} ± ${s.sd.toFixed(digits)} (n=${s.n})` : `${mean} (n=1)`;
 }
 
-function cell(ours: MetricSummary | undefined, paper: number | undefined, sd: number | undefined, digits: number) {
+function cell(
+  ours: MetricSummary | undefined,
+  paper: number | undefined,
+  sd: number | undefined,
+  digits: number,
+) {
   return {
     ours: fmtMean(ours, digits),
-    paper: paper === undefined ? '—' : `${paper.toFixed(digits)}${sd !== undefined ? ` ± ${sd.toFixed(digits)}` : ''}`,
+    paper:
+      paper === undefined
+        ? '—'
+        : `${paper.toFixed(digits)}${sd !== undefined ? ` ± ${sd.toFixed(digits)}` : ''}`,
     delta:
       ours && paper !== undefined && Number.isFinite(ours.mean)
         ? `${ours.mean - paper >= 0 ? '+' : ''}${(ours.mean - paper).toFixed(digits)}`
@@ -100,7 +127,9 @@ function tableRows(
   const summary = (c: ExperimentConfig) => summaries.get(rowKey(t.id, c.id));
   const paperOf = (c: ExperimentConfig) =>
     Object.fromEntries(
-      t.metrics.map((m) => [m.key, paperValue(c, m.key)]).filter((e): e is [string, number] => e[1] !== undefined),
+      t.metrics
+        .map((m) => [m.key, paperValue(c, m.key)])
+        .filter((e): e is [string, number] => e[1] !== undefined),
     );
   if (t.transpose) {
     const rows = t.rows.flatMap((c) => {
@@ -125,7 +154,9 @@ function tableRows(
       label: c.table === t.id ? c.row : `${c.row} (${c.table}'s row)`,
       id: c.id,
       standIn,
-      cells: t.metrics.map((m) => cell(summary(c)?.metrics[m.key], paperValue(c, m.key), paperSd(c, m.key), t.digits)),
+      cells: t.metrics.map((m) =>
+        cell(summary(c)?.metrics[m.key], paperValue(c, m.key), paperSd(c, m.key), t.digits),
+      ),
       verdict: rowVerdict(ctx, t.id, { id: c.id, standIn, paper: paperOf(c) }, summary(c)),
     };
   });
@@ -154,7 +185,9 @@ function tableNotes(t: PaperTable | undefined, profile: Profile, records: Result
     const scaled = t.rows.map((c) => scaleConfig(c, profile));
     notes.push(...describeData(scaled.flatMap((s) => [s.data.primary, ...s.data.aux])).notes);
     const missing = t.rows.flatMap((c, i) =>
-      [c.primary, ...c.aux].filter((_, k) => (k === 0 ? scaled[i].data.primary : scaled[i].data.aux[k - 1]) === null),
+      [c.primary, ...c.aux].filter(
+        (_, k) => (k === 0 ? scaled[i].data.primary : scaled[i].data.aux[k - 1]) === null,
+      ),
     );
     const unavailable = unavailableNote(missing);
     if (unavailable) notes.push(unavailable);
@@ -190,7 +223,11 @@ export function buildReportModel(manifest: Manifest, records: ResultRecord[]): R
   };
 
   const recordedTables = [...new Set([...summaries.values()].map((s) => s.table))];
-  const ids = [THEORY_TABLE.id, ...Object.keys(TABLES), ...recordedTables.filter((t) => t !== THEORY_TABLE.id && !TABLES[t])];
+  const ids = [
+    THEORY_TABLE.id,
+    ...Object.keys(TABLES),
+    ...recordedTables.filter((t) => t !== THEORY_TABLE.id && !TABLES[t]),
+  ];
   const tables: TableSection[] = ids.map((id) => {
     const t = TABLES[id];
     const theory = id === THEORY_TABLE.id;
@@ -215,19 +252,21 @@ export function buildReportModel(manifest: Manifest, records: ResultRecord[]): R
   const counts: Record<ClaimVerdict, number> = { reproduced: 0, 'not reproduced': 0, inconclusive: 0 };
   for (const t of tables) for (const c of t.claims) counts[c.verdict]++;
 
-  const notebooks = [...new Set([...CATALOG.map((c) => c.id), ...manifest.runs.map((r) => r.notebook)])].map((id) => {
-    const runs = manifest.runs.filter((r) => r.notebook === id);
-    const state = states.get(id) ?? 'not run';
-    const failed = runs.find((r) => r.status === 'failed');
-    return {
-      id,
-      title: CATALOG.find((c) => c.id === id)?.title ?? '(not in the catalog)',
-      state,
-      detail: failed?.error?.message ?? (state === 'ok' ? `${runs.length} run(s)` : ''),
-      outputs: runs.map((r) => r.output),
-      durationS: runs.reduce((a, r) => a + r.durationS, 0),
-    };
-  });
+  const notebooks = [...new Set([...CATALOG.map((c) => c.id), ...manifest.runs.map((r) => r.notebook)])].map(
+    (id) => {
+      const runs = manifest.runs.filter((r) => r.notebook === id);
+      const state = states.get(id) ?? 'not run';
+      const failed = runs.find((r) => r.status === 'failed');
+      return {
+        id,
+        title: CATALOG.find((c) => c.id === id)?.title ?? '(not in the catalog)',
+        state,
+        detail: failed?.error?.message ?? (state === 'ok' ? `${runs.length} run(s)` : ''),
+        outputs: runs.map((r) => r.output),
+        durationS: runs.reduce((a, r) => a + r.durationS, 0),
+      };
+    },
+  );
   const failedNotebooks = notebooks.filter((n) => n.state === 'failed').length;
   return {
     profile,
@@ -250,7 +289,9 @@ function buildFigures(t: PaperTable, summaries: Map<string, RowSummary>): Figure
   const figures: FigureSpec[] = [];
   // Bars over rows, or over metrics for a transposed table.
   const bars = t.transpose
-    ? t.rows.flatMap((c) => t.metrics.filter((x) => ours(c, x.key)).map((x) => ({ c, key: x.key, label: x.label })))
+    ? t.rows.flatMap((c) =>
+        t.metrics.filter((x) => ours(c, x.key)).map((x) => ({ c, key: x.key, label: x.label })),
+      )
     : t.rows.filter((c) => ours(c, m)).map((c) => ({ c, key: m, label: c.row }));
   if (bars.length > 0 && t.figure !== 'gamma') {
     const sd = (s: MetricSummary) => (Number.isFinite(s.sd) ? s.sd : 0);
@@ -265,21 +306,40 @@ function buildFigures(t: PaperTable, summaries: Map<string, RowSummary>): Figure
           y: bars.map((b) => ours(b.c, b.key)!.mean),
           error_y: { type: 'data', array: bars.map((b) => sd(ours(b.c, b.key)!)) },
         },
-        { type: 'bar', name: 'paper', x: bars.map((b) => b.label), y: bars.map((b) => paperValue(b.c, b.key) ?? null) },
+        {
+          type: 'bar',
+          name: 'paper',
+          x: bars.map((b) => b.label),
+          y: bars.map((b) => paperValue(b.c, b.key) ?? null),
+        },
       ],
-      layout: { barmode: 'group', yaxis: { title: { text: t.transpose?.valueLabel ?? label } }, margin: { b: 140 } },
+      layout: {
+        barmode: 'group',
+        yaxis: { title: { text: t.transpose?.valueLabel ?? label } },
+        margin: { b: 140 },
+      },
     });
   }
   if (t.figure === 'gamma') {
     const data: Record<string, unknown>[] = [];
     for (const base of ['at', 'trades'] as const) {
-      const rows = t.rows.filter((c) => c.method.base === base).sort((a, b) => a.method.gamma - b.method.gamma);
+      const rows = t.rows
+        .filter((c) => c.method.base === base)
+        .sort((a, b) => a.method.gamma - b.method.gamma);
       if (rows.length === 0) continue;
       const x = rows.map((c) => c.method.gamma);
       const name = `${base === 'at' ? 'AT' : 'TRADES'}+BiaMAT`;
-      data.push({ type: 'scatter', mode: 'lines+markers', name: `${name} (paper)`, x, y: rows.map((c) => paperValue(c, m) ?? null), line: { dash: 'dot' } });
+      data.push({
+        type: 'scatter',
+        mode: 'lines+markers',
+        name: `${name} (paper)`,
+        x,
+        y: rows.map((c) => paperValue(c, m) ?? null),
+        line: { dash: 'dot' },
+      });
       const y = rows.map((c) => ours(c, m)?.mean ?? null);
-      if (y.some((v) => v !== null)) data.push({ type: 'scatter', mode: 'lines+markers', name: `${name} (ours)`, x, y });
+      if (y.some((v) => v !== null))
+        data.push({ type: 'scatter', mode: 'lines+markers', name: `${name} (ours)`, x, y });
     }
     figures.push({
       id: `${t.id}-line`,
@@ -291,7 +351,9 @@ function buildFigures(t: PaperTable, summaries: Map<string, RowSummary>): Figure
   const curves = t.rows
     .map((c) => summaries.get(rowKey(t.id, c.id)))
     .filter((s): s is RowSummary => !!s)
-    .flatMap((s) => s.records.flatMap((rec) => Object.entries(rec.curves ?? {}).map(([name, c]) => ({ s, rec, name, c }))));
+    .flatMap((s) =>
+      s.records.flatMap((rec) => Object.entries(rec.curves ?? {}).map(([name, c]) => ({ s, rec, name, c }))),
+    );
   if (curves.length > 0) {
     figures.push({
       id: `${t.id}-curves`,

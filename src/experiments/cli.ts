@@ -17,7 +17,11 @@ import { overridesFromFlags, withOverrides, type ExperimentConfig } from './sche
 import { ALL_EXPERIMENTS, TABLES } from './tables';
 
 /** The smoke check of training: AT, AT+BiaMAT and TRADES+BiaMAT on CIFAR-10 with the ImageNet stand-in. */
-const TRAIN_CHECK_IDS = ['table2/c10-at', 'table2/c10-at-biamat-imagenet32', 'table2/c10-trades-biamat-imagenet32'];
+const TRAIN_CHECK_IDS = [
+  'table2/c10-at',
+  'table2/c10-at-biamat-imagenet32',
+  'table2/c10-trades-biamat-imagenet32',
+];
 
 function select(what: string): ExperimentConfig[] {
   const list =
@@ -36,7 +40,13 @@ async function runAll(configs: ExperimentConfig[], opts: RunOptions): Promise<vo
   console.log(`total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-type RunFlags = { profile: string; results: string; backend?: string; dataDir?: string; epochsPerCall?: string };
+type RunFlags = {
+  profile: string;
+  results: string;
+  backend?: string;
+  dataDir?: string;
+  epochsPerCall?: string;
+};
 
 function runOptions(o: RunFlags, overrides: string[]): RunOptions {
   return {
@@ -80,11 +90,16 @@ async function main(): Promise<void> {
     });
   withRunFlags(program.command('run <what> [overrides...]'), 'small', 'results')
     .description('train and evaluate an experiment or every row of a table')
-    .action((what: string, overrides: string[], o: RunFlags) => runAll(select(what), runOptions(o, overrides)));
+    .action((what: string, overrides: string[], o: RunFlags) =>
+      runAll(select(what), runOptions(o, overrides)),
+    );
   withRunFlags(program.command('train-check [overrides...]'), 'smoke', 'results/smoke')
     .description('one epoch each of AT, AT+BiaMAT and TRADES+BiaMAT (CIFAR-10 subset, ImageNet stand-in)')
     .action((overrides: string[], o: RunFlags) =>
-      runAll(TRAIN_CHECK_IDS.map((id) => select(id)[0]), runOptions(o, overrides)),
+      runAll(
+        TRAIN_CHECK_IDS.map((id) => select(id)[0]),
+        runOptions(o, overrides),
+      ),
     );
   await program.parseAsync(process.argv);
 }

@@ -47,8 +47,10 @@ export function evalAttacks(
   const eps = fracValue(c.eval.eps);
   const stepSize = fracValue(c.eval.stepSize);
   const out: { metric: keyof EvalMetrics; attack: Attack }[] = [];
-  if (c.eval.pgdSteps > 0) out.push({ metric: 'pgd', attack: new PGD({ eps, stepSize, steps: c.eval.pgdSteps, seed }) });
-  if (c.eval.cwSteps > 0) out.push({ metric: 'cw', attack: new CW({ eps, stepSize, steps: c.eval.cwSteps, seed }) });
+  if (c.eval.pgdSteps > 0)
+    out.push({ metric: 'pgd', attack: new PGD({ eps, stepSize, steps: c.eval.pgdSteps, seed }) });
+  if (c.eval.cwSteps > 0)
+    out.push({ metric: 'cw', attack: new CW({ eps, stepSize, steps: c.eval.cwSteps, seed }) });
   if (c.eval.fgsm) out.push({ metric: 'fgsm', attack: new FGSM({ eps }) });
   if (c.eval.autoattack)
     out.push({ metric: 'aa', attack: new AutoAttack({ eps, version: 'standard', seed, log }) });
@@ -64,7 +66,8 @@ export async function evaluateModel(
   log?: (line: string) => void,
 ): Promise<EvalMetrics> {
   const metrics: EvalMetrics = { clean: await accuracy(model, test, null) };
-  for (const { metric, attack } of evalAttacks(c, seed, log)) metrics[metric] = await accuracy(model, test, attack);
+  for (const { metric, attack } of evalAttacks(c, seed, log))
+    metrics[metric] = await accuracy(model, test, attack);
   return metrics;
 }
 

@@ -88,7 +88,15 @@ export async function runExperiment(config: ExperimentConfig, opts: RunOptions):
   const c = scaled.config;
   const base = { id: c.id, table: c.table, row: c.row, profile: opts.profile, paper: c.paper };
   if (scaled.unavailable)
-    return { ...base, status: 'unavailable', reason: scaled.unavailable, seeds: [], mean: {}, std: {}, record: {} };
+    return {
+      ...base,
+      status: 'unavailable',
+      reason: scaled.unavailable,
+      seeds: [],
+      mean: {},
+      std: {},
+      record: {},
+    };
 
   backendOnce ??= initBackend({ backend: opts.backend, log });
   const record = runRecord(c, scaled, await backendOnce);
@@ -147,27 +155,43 @@ async function trainAndEvaluate(
   log: (line: string) => void,
 ): Promise<SeedMetrics | null> {
   const dataOpts = { dataDir: opts.dataDir };
-  let primary = subsetOrAll(await loadLocal(scaled.data.primary!, 'train', dataOpts), c.subset.primaryTrain, seed);
-  const test = subsetOrAll(await loadLocal(scaled.data.primary!, 'test', dataOpts), c.subset.primaryTest, seed);
+  let primary = subsetOrAll(
+    await loadLocal(scaled.data.primary!, 'train', dataOpts),
+    c.subset.primaryTrain,
+    seed,
+  );
+  const test = subsetOrAll(
+    await loadLocal(scaled.data.primary!, 'test', dataOpts),
+    c.subset.primaryTest,
+    seed,
+  );
   if (c.splitParts) primary = splitParts(primary, c.splitParts.parts, c.splitParts.noiseAmplitude, seed);
   let aux: ImageDataset | undefined =
     scaled.data.aux.length > 0
       ? mergeDatasets(
           await Promise.all(
-            scaled.data.aux.map(async (a) => subsetOrAll(await loadLocal(a!, 'train', dataOpts), c.subset.aux, seed)),
+            scaled.data.aux.map(async (a) =>
+              subsetOrAll(await loadLocal(a!, 'train', dataOpts), c.subset.aux, seed),
+            ),
           ),
         )
       : undefined;
 
   if (c.robustDataset) {
     const source = await finishedSource(c.robustDataset.sourceId, seed, opts);
-    primary = await robustDatasetFrom(source.model, primary, c.robustDataset, seed, (l) => log(`${c.id}: ${l}`));
+    primary = await robustDatasetFrom(source.model, primary, c.robustDataset, seed, (l) =>
+      log(`${c.id}: ${l}`),
+    );
     source.model.dispose();
   }
   const rst = c.method.auxMode === 'rst' && aux !== undefined && c.method.rst !== null;
   if (rst) {
     const runId = `${c.id}/${opts.profile}/labeller-seed${seed}`;
-    aux = await rstPseudoLabels(c, primary, aux!, seed, { resultsDir: opts.resultsDir, runId, progress: opts.progress });
+    aux = await rstPseudoLabels(c, primary, aux!, seed, {
+      resultsDir: opts.resultsDir,
+      runId,
+      progress: opts.progress,
+    });
     log(`${c.id}: ${aux.n} pseudo-labelled aux images`);
   }
 
@@ -186,7 +210,9 @@ async function trainAndEvaluate(
   const trainSeconds = (Date.now() - t0) / 1000;
   if (!out.finished) {
     model.dispose();
-    log(`${c.id} seed ${seed}: stopped after epoch ${out.state.epoch} of ${c.train.epochs}; rerun to continue`);
+    log(
+      `${c.id} seed ${seed}: stopped after epoch ${out.state.epoch} of ${c.train.epochs}; rerun to continue`,
+    );
     return null;
   }
   loadReportedWeights(model, paths, c.checkpoint);
@@ -213,7 +239,9 @@ async function analyse(
 ): Promise<SeedMetrics> {
   const source = await finishedSource(c.analysis!.sourceId, seed, opts);
   const aux = subsetOrAll(
-    mergeDatasets(await Promise.all(scaled.data.aux.map((a) => loadLocal(a!, 'train', { dataDir: opts.dataDir })))),
+    mergeDatasets(
+      await Promise.all(scaled.data.aux.map((a) => loadLocal(a!, 'train', { dataDir: opts.dataDir }))),
+    ),
     c.subset.aux,
     seed,
   );
@@ -235,7 +263,10 @@ async function finishedSource(
   const sourceOpts = { ...opts, overrides: { seeds: [seed] }, stopAfterEpochs: undefined };
   const result = await runExperiment(source, sourceOpts);
   if (result.status !== 'done')
-    throw new UserError(`source run ${sourceId} did not finish (${result.reason ?? result.status})`, 'run it first');
+    throw new UserError(
+      `source run ${sourceId} did not finish (${result.reason ?? result.status})`,
+      'run it first',
+    );
   const paths = seedPaths(resolve(source, sourceOpts).config, opts, seed);
   return { model: loadModel(path.join(paths.dir, MODEL_BASE)).model, metrics: result.seeds[0] };
 }
@@ -263,7 +294,11 @@ function versions(): Record<string, string> {
 }
 
 /** What every result of this row records besides its numbers. */
-function runRecord(c: ExperimentConfig, scaled: ScaledExperiment, backend: BackendInfo): Record<string, unknown> {
+function runRecord(
+  c: ExperimentConfig,
+  scaled: ScaledExperiment,
+  backend: BackendInfo,
+): Record<string, unknown> {
   return {
     eps: fracString(c.eval.eps),
     trainAttack: {
@@ -276,7 +311,9 @@ function runRecord(c: ExperimentConfig, scaled: ScaledExperiment, backend: Backe
     },
     evalAttacks: evalRecord(c),
     checkpointRule:
-      c.checkpoint === 'best' ? `best PGD-${c.eval.selectionPgdSteps} accuracy on the test set` : 'last epoch',
+      c.checkpoint === 'best'
+        ? `best PGD-${c.eval.selectionPgdSteps} accuracy on the test set`
+        : 'last epoch',
     seeds: c.seeds,
     backend: backend.name,
     device: backend.device,

@@ -116,9 +116,7 @@ export function scaleConfig(
     },
     seeds: c.seeds.slice(0, p.maxSeeds),
     subset: { primaryTrain: p.primaryTrain, primaryTest: p.primaryTest, aux: p.aux },
-    robustDataset: c.robustDataset
-      ? { ...c.robustDataset, steps: p.robustDatasetSteps }
-      : null,
+    robustDataset: c.robustDataset ? { ...c.robustDataset, steps: p.robustDatasetSteps } : null,
   };
   return { profile, config: scaled, data, unavailable };
 }

@@ -49,7 +49,12 @@ export async function robustDatasetFrom(
 ): Promise<ImageDataset> {
   const rep = representationOf(source);
   log(`building the robust dataset (${primary.n} images, ${rd.steps} steps, g = ${rep.layer})`);
-  return buildRobustDataset(rep.fn, primary, { steps: rd.steps, stepSize: rd.stepSize, batchSize: 128, seed });
+  return buildRobustDataset(rep.fn, primary, {
+    steps: rd.steps,
+    stepSize: rd.stepSize,
+    batchSize: 128,
+    seed,
+  });
 }
 
 /**

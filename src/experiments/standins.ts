@@ -125,7 +125,8 @@ export function describeData(locals: (string | null)[]): { data: string; notes: 
 export function unavailableNote(missing: PaperDataset[]): string | null {
   if (missing.length === 0) return null;
   const names = [...new Set(missing.map((d) => PAPER_LABEL[d]))];
-  const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : names[0];
+  const list =
+    names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : names[0];
   return `No offline copy of ${list} here: rows that need ${names.length > 1 ? 'them' : 'it'} stay inconclusive (import with npm run data -- import <name> --from <files>)`;
 }
 

@@ -81,14 +81,17 @@ export function shownMetrics(run: TableRun): string[] {
   const measured = measuredMetrics(run);
   const paper = run.plan.table.metrics
     .map((m) => m.key)
-    .filter((m) => !measured.includes(m) && run.outcomes.some((o) => paperValue(o.planned.config, m) !== undefined));
+    .filter(
+      (m) => !measured.includes(m) && run.outcomes.some((o) => paperValue(o.planned.config, m) !== undefined),
+    );
   return [...measured, ...paper];
 }
 
 /** Grouped bars, ours vs the paper, for one metric (default: the first of AA, PGD, the headline measured), rows we measured. */
 export function comparisonBars(run: TableRun, metric?: string): FigureSpec {
   const measured = measuredMetrics(run);
-  const m = metric ?? ['aa', 'pgd', run.plan.table.headlineMetric].find((k) => measured.includes(k)) ?? measured[0];
+  const m =
+    metric ?? ['aa', 'pgd', run.plan.table.headlineMetric].find((k) => measured.includes(k)) ?? measured[0];
   const done = run.outcomes.filter((o) => seedValues(o, m) !== undefined);
   const labels = done.map((o) => o.planned.label);
   const title = `${run.plan.table.title}: ours vs paper (${metricLabel(run, m)})`;
@@ -163,7 +166,9 @@ export function gammaFigure(run: TableRun, metric?: string): FigureSpec {
 }
 
 /** Table 14 rows of a run: the analysis outcome's per-class ratios and the paper's per-superclass numbers. */
-function analyses(run: TableRun): { label: string; perClass?: Record<string, number>; paper: Record<string, number>; status: string }[] {
+function analyses(
+  run: TableRun,
+): { label: string; perClass?: Record<string, number>; paper: Record<string, number>; status: string }[] {
   return run.outcomes.map((o) => ({
     label: o.planned.label,
     perClass: o.result.status === 'done' ? o.result.perClassHighRatio : undefined,
@@ -186,7 +191,9 @@ export function superclassMarkdown(run: TableRun): string {
             ? `${r.classes.length} classes`
             : r.classes.join(', ')
           : 'none in the aux set';
-        lines.push(`| ${name} | ${r ? r.ratio.toFixed(3) : '–'} | ${a.paper[name].toFixed(3)} | ${members} |`);
+        lines.push(
+          `| ${name} | ${r ? r.ratio.toFixed(3) : '–'} | ${a.paper[name].toFixed(3)} | ${members} |`,
+        );
       }
       return lines.join('\n');
     })
@@ -202,7 +209,12 @@ export function superclassBars(run: TableRun): FigureSpec {
     id: 'table14-superclass',
     title: 'Table 14: share of aux images with c(x̃) ≥ τ by CIFAR-10 superclass',
     data: [
-      { type: 'bar', name: 'ours', x: names, y: names.map((n) => rows.find((r) => r.row === n)?.ratio ?? null) },
+      {
+        type: 'bar',
+        name: 'ours',
+        x: names,
+        y: names.map((n) => rows.find((r) => r.row === n)?.ratio ?? null),
+      },
       { type: 'bar', name: 'paper', x: names, y: names.map((n) => a!.paper[n]) },
     ],
     layout: {

@@ -81,8 +81,12 @@ export function planTable(tableId: string, opts: TableOptions): TablePlan {
   const only = opts.only ?? [];
   for (const id of only)
     if (!table.rows.some((c) => c.id === id))
-      throw new UserError(`only: ${tableId} has no row '${id}'`, `choose from: ${table.rows.map((c) => c.id).join(', ')}`);
-  const selected = only.length > 0 ? only : profile === 'smoke' ? SMOKE_ROWS[tableId] : table.rows.map((c) => c.id);
+      throw new UserError(
+        `only: ${tableId} has no row '${id}'`,
+        `choose from: ${table.rows.map((c) => c.id).join(', ')}`,
+      );
+  const selected =
+    only.length > 0 ? only : profile === 'smoke' ? SMOKE_ROWS[tableId] : table.rows.map((c) => c.id);
   const overrides = overridesFromFlags(opts.overrides ?? []);
   const plan: TablePlan = { profile, table, rows: [], skipped: [] };
   for (const c of table.rows) {

@@ -56,7 +56,9 @@ export function theoryRecordArgs(
 
 /** Records every checked statement (recordResult) and returns the files written. */
 export function recordTheory(report: TheoryReport, wallTimeS: number, dir?: string): string[] {
-  return theoryRecordArgs(report, wallTimeS).map((a) => recordResult(a.table, a.row, a.metrics, a.meta, { dir }));
+  return theoryRecordArgs(report, wallTimeS).map((a) =>
+    recordResult(a.table, a.row, a.metrics, a.meta, { dir }),
+  );
 }
 
 /** The checks of some statements (by `ref`, e.g. 'Theorem 1') as text lines and an HTML table. */

@@ -38,7 +38,6 @@ export function paperTable(id: string): PaperTable {
 /** An experiment by id; an unknown id is a UserError saying how to list them. */
 export function findExperiment(id: string): ExperimentConfig {
   const c = ALL_EXPERIMENTS.find((e) => e.id === id);
-  if (!c)
-    throw new UserError(`no experiment with id '${id}'`, 'list them with: npm run experiments -- list');
+  if (!c) throw new UserError(`no experiment with id '${id}'`, 'list them with: npm run experiments -- list');
   return c;
 }

@@ -44,7 +44,9 @@ export const TABLE14: PaperTable = {
   title: 'Table 14 / Figure 3: share of aux images above the threshold, by CIFAR-10 superclass (AT+BiaMAT)',
   metrics: [...CIFAR10_CLASSES, 'others', 'all'].map((k) => ({ key: k, label: k })),
   headlineMetric: 'all',
-  rows: [{ ...base, analysis: { kind: 'per-class-high-ratio', sourceId: 'table2/c10-at-biamat-imagenet32' } }],
+  rows: [
+    { ...base, analysis: { kind: 'per-class-high-ratio', sourceId: 'table2/c10-at-biamat-imagenet32' } },
+  ],
   notes: [
     'Superclasses group the aux classes by WordNet hypernym, as CINIC-10 does for ImageNet (src/report/superclasses.ts); Tiny-ImageNet has no airplane, deer or horse classes, so those superclasses stay empty offline.',
   ],

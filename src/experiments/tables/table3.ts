@@ -57,7 +57,12 @@ function rst(aux: PaperDataset, name: string, topK: number, paper: M): Experimen
 const biamat = (aux: string) => TABLE2.rows.find((c) => c.id === `table2/c10-trades-biamat-${aux}`)!;
 
 const ROWS: ExperimentConfig[] = [
-  { ...TABLE2.rows.find((c) => c.id === 'table2/c10-trades')!, id: 'table3/trades', table: 'table3', row: 'TRADES' },
+  {
+    ...TABLE2.rows.find((c) => c.id === 'table2/c10-trades')!,
+    id: 'table3/trades',
+    table: 'table3',
+    row: 'TRADES',
+  },
   hendrycks('cifar100', 'CIFAR-100', [80.21, 45.68, 44.52, 42.36]),
   hendrycks('imagenet32', 'ImageNet', [87.11, 57.16, 55.43, 55.3]),
   rst('cifar100', 'CIFAR-100', 5000, [82.61, 54.32, 51.64, 50.81]),
