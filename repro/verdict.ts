@@ -10,6 +10,7 @@
 import type { Profile } from '../src/experiments/profiles';
 import { rowKey, type MetricSummary, type RowSummary } from '../src/report/records';
 import type { ClaimVerdict as Verdict } from '../src/report/verdicts';
+import { mean } from '../src/util/stats';
 import type { Claim, Ref, TableClaims } from './expectations/types';
 
 export type { Verdict };
@@ -79,12 +80,7 @@ function resolve(ctx: VerdictContext, table: string, ref: Ref): Resolved | Missi
   if (parts.length === 0) return whyMissing(ctx, t, ref.rows[0], metrics.join('/'));
   const means = parts.map((p) => p.mean);
   const reduce = ref.reduce ?? 'mean';
-  const value =
-    reduce === 'min'
-      ? Math.min(...means)
-      : reduce === 'max'
-        ? Math.max(...means)
-        : means.reduce((a, b) => a + b, 0) / means.length;
+  const value = reduce === 'min' ? Math.min(...means) : reduce === 'max' ? Math.max(...means) : mean(means);
   const label =
     parts.length === 1 && ref.rows.length === 1
       ? `${t === table ? '' : `${t}: `}${ref.rows[0]} ${metrics[0]}`

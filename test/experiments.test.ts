@@ -33,7 +33,7 @@ describe('paper tables as typed configs', () => {
     expect(ALL_EXPERIMENTS).toHaveLength(Object.values(TABLES).reduce((n, t) => n + own(t.id).length, 0));
   });
 
-  test('Table 12 settings and spec §2 settings', () => {
+  test('Table 12 settings and docs/method.md §2 settings', () => {
     const at = byId('table2/c10-at-biamat-imagenet32');
     expect([at.method.alpha, at.method.gamma]).toEqual([1, 0.55]);
     expect(at.train.attack).toEqual({

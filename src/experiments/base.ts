@@ -1,5 +1,5 @@
 /**
- * The paper's settings (spec §2, Appendix E, Table 12) as two builders, so each table file
+ * The paper's settings (docs/method.md §2, Appendix E, Table 12) as two builders, so each table file
  * states only what its rows change. Every value here is the paper-scale one; smoke and small
  * runs come from `scaleConfig` (scale.ts).
  */

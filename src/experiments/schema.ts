@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { UserError } from '../util/errors';
 import { fractionSchema } from '../util/fraction';
 
-/** The paper's datasets (spec §5). ImgNet100/ImgNet900 are the 100- and 900-class splits of ImageNet-32. */
+/** The paper's datasets (docs/method.md §5). ImgNet100/ImgNet900 are the 100- and 900-class splits of ImageNet-32. */
 export const PAPER_DATASETS = [
   'cifar10',
   'cifar100',
@@ -59,7 +59,7 @@ export const experimentSchema = z.strictObject({
     alpha: z.number().min(0),
     gamma: z.number().min(0),
     beta: z.number().min(0),
-    /** TRADES' high-set loss; 'adv-ce' when CIFAR-100 is primary (spec §1.5). */
+    /** TRADES' high-set loss; 'adv-ce' when CIFAR-100 is primary (docs/method.md §1.5). */
     highLoss: z.enum(['trades', 'adv-ce']),
     pretrainEpochs: z.number().int().nonnegative(),
     /** Carmon et al.: pseudo-label aux with a standard classifier trained this many epochs, keep top-k per class. */

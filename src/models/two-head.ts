@@ -21,7 +21,7 @@ export interface TwoHeadOptions {
 
 /**
  * Shared trunk + primary head `fc` (K classes) + auxiliary head `fc_aux` (K~ classes, absent
- * when K~ = 0): the network BiaMAT trains (spec §1). The trunk is built by the architecture
+ * when K~ = 0): the network BiaMAT trains (docs/method.md §1). The trunk is built by the architecture
  * file through `buildTrunk`, with the same seeded registry, so initialisation is reproducible
  * from `seed` alone.
  */

@@ -2,7 +2,7 @@ import type * as tf from '@tensorflow/tfjs';
 
 /**
  * A network with a shared trunk g, a primary head f (K classes) and an auxiliary head f~
- * (K~ classes), as BiaMAT needs (spec §1). Input: float32 NHWC in [0,1]; normalisation is
+ * (K~ classes), as BiaMAT needs (docs/method.md §1). Input: float32 NHWC in [0,1]; normalisation is
  * an explicit layer inside the model (AutoAttack/RobustBench convention).
  */
 export interface TwoHeadModel {

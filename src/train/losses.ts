@@ -1,12 +1,12 @@
 /**
- * The loss pieces of AT, TRADES and BiaMAT (spec §1), as small pure tensor functions, plus the
+ * The loss pieces of AT, TRADES and BiaMAT (docs/method.md §1), as small pure tensor functions, plus the
  * confidence-based selection of Algorithm 1. Sums are sums over samples; the callers divide
  * by the normaliser the released code uses (B, B~ or n_low + n_high), so the pieces can be
  * checked by hand.
  */
 import * as tf from '@tensorflow/tfjs';
 
-/** u = 1/K · 1 for each of n rows: "the expectation of random labels" (spec §1). */
+/** u = 1/K · 1 for each of n rows: "the expectation of random labels" (docs/method.md §1). */
 export function uniformTarget(n: number, numClasses: number): tf.Tensor2D {
   return tf.fill([n, numClasses], 1 / numClasses) as tf.Tensor2D;
 }

@@ -1,5 +1,5 @@
 /**
- * Learning-rate schedules of spec §2, stepped per epoch like PyTorch's MultiStepLR:
+ * Learning-rate schedules of docs/method.md §2, stepped per epoch like PyTorch's MultiStepLR:
  * - 'at':     0.1, ×0.1 at 60% and 90% of the epochs (100 epochs → epochs 60 and 90).
  * - 'trades': 0.1, ×0.1 at epoch 100 and 105 of 110, scaled proportionally for shorter runs
  *             (e.g. 11 epochs → 10 and 10.5 → milestones 10 and 11, rounded to the nearest epoch).

@@ -1,6 +1,6 @@
 /**
  * One optimisation step of standard training, AT (Madry, PGD-k) or TRADES, with BiaMAT's
- * auxiliary terms on top (spec §1). The primary batch x (B samples) and the aux batch x~
+ * auxiliary terms on top (docs/method.md §1). The primary batch x (B samples) and the aux batch x~
  * (B~ samples) are concatenated and go through the network together, once per forward, as the
  * released code does: batch norm sees both.
  *
@@ -47,7 +47,7 @@ export interface StepSettings {
   attack: AttackSettings;
   /** TRADES β. */
   beta: number;
-  /** High-set loss under TRADES: the TRADES term, or adversarial CE (CIFAR-100 primary, spec §1.5). */
+  /** High-set loss under TRADES: the TRADES term, or adversarial CE (CIFAR-100 primary, docs/method.md §1.5). */
   highLoss: 'trades' | 'adv-ce';
 }
 
@@ -192,7 +192,7 @@ interface Objective {
 function ceObjective(out: Outputs, p: Parts, ctx: StepContext): Objective {
   const primary = tf.div(primaryCeSum(out, p), p.B) as tf.Scalar;
   const { high, low } = auxCeSums(out, p);
-  // Shared normaliser B~ for both aux sums (spec §1, Eq. 1).
+  // Shared normaliser B~ for both aux sums (docs/method.md §1.1, Eq. 1).
   const aux = p.nAux > 0 ? (tf.div(tf.add(high, low), p.nAux) as tf.Scalar) : tf.scalar(0);
   return { total: tf.add(primary, tf.mul(aux, ctx.alpha)) as tf.Scalar, primary, aux };
 }
@@ -375,7 +375,7 @@ async function tradesStep(
           const cleanCe = auxCeSums(outC, p); // softCE(h(x~), u) on low, CE(h~(x~), y~) on high
           const highCe = advCeHigh ? auxCeSums(outA, p).high : cleanCe.high;
           const sum = tf.addN([cleanCe.low, tf.mul(k.low, beta), highCe, tf.mul(k.high, beta)]);
-          // TRADES normalises the aux part by n_low + n_high (spec §1.5).
+          // TRADES normalises the aux part by n_low + n_high (docs/method.md §1.5).
           aux = tf.div(sum, nSel) as tf.Scalar;
         }
         return { total: tf.add(primary, tf.mul(aux, ctx.alpha)) as tf.Scalar, primary, aux };

@@ -1,5 +1,5 @@
 /**
- * The one training loop (spec §1–§2): epochs of `trainStep`, BiaMAT's warm-up / one-shot
+ * The one training loop (docs/method.md §1–§2): epochs of `trainStep`, BiaMAT's warm-up / one-shot
  * threshold / per-batch selection, the LR schedule, per-step JSONL logging (losses, the
  * Figure 3 ratio r = n_high/n_aux, time), best-PGD checkpoint selection, an atomic checkpoint
  * after every epoch and exact resume, and a clear stop on NaN or divergence.

@@ -2,7 +2,7 @@
  * What every theory check shares: the statement type, how a check is judged (closed form,
  * Monte Carlo interval, in vivo), the options, and the context the statement groups build from.
  *
- * Statements under the spec's ρ placement ('mean') are claims: they must hold. The same
+ * Statements under the default ρ placement ('mean') are claims: they must hold. The same
  * statements under the alternative placements are exploratory: whether they hold is a finding
  * and is reported as such; they fail only if closed form, Monte Carlo and in vivo disagree.
  */
@@ -247,7 +247,7 @@ export function checkContext(options: CheckOptions = {}): CheckContext {
   return { o, base, n, whp: WHP };
 }
 
-/** The ρ = 1 parameters of Lemma 2 and Theorems 1–3 (the spec's placement, no robust weight). */
+/** The ρ = 1 parameters of Lemma 2 and Theorems 1–3 (the default placement, no robust weight). */
 export function rhoOneParams(ctx: CheckContext): GaussianModelParams {
   return { ...ctx.base, rho: 1, placement: 'mean', w1: 0 };
 }
