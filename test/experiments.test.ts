@@ -41,13 +41,41 @@ describe('paper tables as typed configs', () => {
       stepSize: { num: 2, den: 255 },
       steps: 10,
       bn: 'train',
-      bnUpdatesStats: true,
+      bnUpdatesStats: false, // only the training step moves the BN averages (released AT code)
+      objective: 'sum',
     });
-    expect(at.model).toEqual({ arch: 'wrn', depth: 28, widen: 10 });
+    expect(at.model).toEqual({ arch: 'at-wrn', depth: 28, widen: 10 });
+    expect(at.train.weightDecayOn).toBe('kernels');
+    expect(at.eval).toMatchObject({
+      eps: { num: 8, den: 255 },
+      stepSize: { num: 2, den: 255 },
+      randomStart: true,
+      selectionEvery: 2,
+      selectionFromEpoch: 62,
+      selectionImages: null,
+    });
     const tr = byId('table2/c10-trades-biamat-imagenet32');
     expect([tr.method.alpha, tr.method.gamma, tr.method.beta]).toEqual([0.5, 0.5, 6]);
     expect([tr.train.epochs, tr.train.weightDecay, tr.train.schedule]).toEqual([110, 5e-4, 'trades']);
     expect(tr.train.attack.bn).toBe('eval');
+    expect(tr.model).toEqual({ arch: 'wrn', depth: 34, widen: 10 });
+    expect(tr.train.weightDecayOn).toBe('all');
+    expect(tr.eval).toMatchObject({
+      eps: { num: 31, den: 1000 },
+      stepSize: { num: 3, den: 1000 },
+      pgdSteps: 100,
+      randomStart: false,
+      selectionEvery: 1,
+      selectionFromEpoch: 99,
+    });
+    expect(byId('table1/uniform-svhn').train.warmupEpochs).toBe(0);
+    expect(byId('table1/true-labels-svhn').train.warmupEpochs).toBe(5);
+    const hendrycks = byId('table3/hendrycks-imagenet32');
+    expect([hendrycks.train.epochs, hendrycks.method.pretrainEpochs, hendrycks.train.schedule]).toEqual([
+      110,
+      100,
+      'trades',
+    ]);
     expect(byId('table2/c100-trades-biamat-imagenet32').method.highLoss).toBe('adv-ce');
     expect(byId('table2/c10-at').paper).toEqual({ clean: 87.37, pgd: 50.87, cw: 50.93, aa: 48.53 });
     expect(byId('table1/uniform-svhn').method.auxMode).toBe('uniform');

@@ -44,13 +44,13 @@ export function dataSource(stepsPerEpoch: number, withAux: boolean, seed = 1, au
 
 export const atSteps: StepSettings = {
   base: 'at',
-  attack: { eps: 2 / 255, stepSize: 1 / 255, steps: 1, bn: 'train', bnUpdatesStats: true },
+  attack: { eps: 2 / 255, stepSize: 1 / 255, steps: 1, bn: 'train', bnUpdatesStats: false, objective: 'sum' },
   beta: 6,
   highLoss: 'trades',
 };
 export const tradesSteps: StepSettings = {
   base: 'trades',
-  attack: { eps: 2 / 255, stepSize: 1 / 255, steps: 1, bn: 'eval', bnUpdatesStats: false },
+  attack: { eps: 2 / 255, stepSize: 1 / 255, steps: 1, bn: 'eval', bnUpdatesStats: false, objective: 'sum' },
   beta: 6,
   highLoss: 'trades',
 };
@@ -68,6 +68,7 @@ export function config(over: Partial<TrainConfig>): TrainConfig {
     schedule: 'constant',
     momentum: 0.9,
     weightDecay: 0,
+    weightDecayOn: 'all',
     seed: 3,
     divergenceLoss: 1e3,
     ...over,

@@ -2,9 +2,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../src/util/errors';
-import { train, type AuxMode } from '../src/train/trainer';
+import { train, type AuxMode, type StepRecord } from '../src/train/trainer';
 import { runPaths } from '../src/train/run-cache';
-import { weightsBlob } from '../src/train/resume';
+import { loadWeights, weightsBlob } from '../src/train/resume';
+import { learningRate } from '../src/train/schedule';
 import { atSteps, config, dataSource, model, tradesSteps, useTrainRuns } from './train-fixtures';
 
 const runs = useTrainRuns();
@@ -157,5 +158,56 @@ describe('long-run machinery', () => {
     expect(out.state.bestEpoch).toBe(2);
     expect(out.state.bestMetric).toBe(0.5);
     expect(fs.existsSync(p.best)).toBe(true);
+  });
+
+  test('checkpoint candidates: from a given epoch on, every k epochs (released AT: every 2 after the first decay)', async () => {
+    const m = model();
+    const seen: number[] = [];
+    await train(m, config({ epochs: 7 }), dataSource(1, false), {
+      paths: paths(),
+      checkpointRule: 'best',
+      evaluate: async (_m, epoch) => (seen.push(epoch), epoch),
+      evaluateEpochs: { every: 2, fromEpoch: 4 },
+    });
+    m.dispose();
+    expect(seen).toEqual([4, 6]);
+  });
+
+  test('Hendrycks et al.: fine-tuning starts from the best pre-training epoch, at that point of one global schedule', async () => {
+    const m = model();
+    const p = paths();
+    const pretrainMetrics = [0.2, 0.6, 0.4];
+    const weightsAfter: Record<number, Float32Array> = {};
+    const recs: StepRecord[] = [];
+    const snapshot = async (epoch: number) => {
+      weightsAfter[epoch] = Float32Array.from(await m.trainableVariables[0].data());
+      return pretrainMetrics[epoch - 1];
+    };
+    await train(
+      m,
+      config({ auxMode: 'pretrain', pretrainEpochs: 3, epochs: 5, schedule: 'at' }),
+      dataSource(2, true),
+      {
+        paths: p,
+        checkpointRule: 'last',
+        evaluatePretrain: (_m, epoch) => snapshot(epoch),
+        onStep: (r) => recs.push(r),
+        log: () => undefined,
+      },
+    );
+    // Pre-training epochs 1–3, then fine-tuning epochs 3–5 (from the best, epoch 2).
+    expect(recs.map((r) => r.epoch)).toEqual([1, 1, 2, 2, 3, 3, 3, 3, 4, 4, 5, 5]);
+    // One global schedule: every step runs at the rate of its epoch (AT milestones 3 and 5 of 5).
+    expect(recs.map((r) => r.lr)).toEqual(recs.map((r) => learningRate('at', 0.05, r.epoch - 1, 5)));
+    expect(recs.slice(6).map((r) => r.lr)).toEqual(
+      [0.05, 0.05, 0.005, 0.005, 0.005, 0.005].map((x) => expect.closeTo(x, 10)),
+    );
+    // What fine-tuning started from: the weights kept after pre-training epoch 2.
+    const kept = model();
+    loadWeights(p.pretrainBest, kept);
+    expect(Array.from(await kept.trainableVariables[0].data())).toEqual(Array.from(weightsAfter[2]));
+    expect(Array.from(weightsAfter[2])).not.toEqual(Array.from(weightsAfter[3]));
+    kept.dispose();
+    m.dispose();
   });
 });

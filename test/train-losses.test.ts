@@ -93,11 +93,18 @@ describe('schedules', () => {
     expect(learningRate('at', 0.1, 90, 100)).toBeCloseTo(0.001, 12);
   });
 
-  test('TRADES: epochs 100 and 105 of 110, proportional for shorter runs', () => {
-    expect(milestones('trades', 110)).toEqual([100, 105]);
-    expect(milestones('trades', 11)).toEqual([10, 11]);
-    expect(learningRate('trades', 0.1, 99, 110)).toBeCloseTo(0.1, 12);
-    expect(learningRate('trades', 0.1, 104, 110)).toBeCloseTo(0.01, 12);
+  test('TRADES: ×0.1 when the 1-based epoch reaches 100 and 105 (99 / 5 / 6 epochs of 110), proportional for shorter runs', () => {
+    expect(milestones('trades', 110)).toEqual([99, 104]);
+    const rates = Array.from({ length: 110 }, (_, e) => learningRate('trades', 0.1, e, 110).toExponential(3));
+    expect([
+      rates.filter((r) => r === '1.000e-1').length,
+      rates.filter((r) => r === '1.000e-2').length,
+    ]).toEqual([99, 5]);
+    expect(rates.filter((r) => r === '1.000e-3').length).toBe(6);
+    expect(learningRate('trades', 0.1, 98, 110)).toBeCloseTo(0.1, 12); // epoch 99 (1-based)
+    expect(learningRate('trades', 0.1, 99, 110)).toBeCloseTo(0.01, 12); // epoch 100
+    expect(learningRate('trades', 0.1, 104, 110)).toBeCloseTo(0.001, 12); // epoch 105
+    expect(milestones('trades', 11)).toEqual([10, 10]);
   });
 });
 
@@ -115,5 +122,23 @@ describe('SGD as PyTorch', () => {
     opt.dispose();
     w.dispose();
     g.dispose();
+  });
+
+  test('decayMask: the released AT code decays kernels only', () => {
+    const [kernel, bnScale] = [tf.variable(tf.scalar(1)), tf.variable(tf.scalar(1))];
+    const opt = new SgdMomentum([kernel, bnScale], {
+      momentum: 0.9,
+      weightDecay: 0.1,
+      decayMask: [true, false],
+    });
+    const g = tf.scalar(0.5);
+    opt.step([g, g], 0.1);
+    expect(kernel.dataSync()[0]).toBeCloseTo(1 - 0.1 * 0.6, 6);
+    expect(bnScale.dataSync()[0]).toBeCloseTo(1 - 0.1 * 0.5, 6); // no decay term
+    expect(
+      () => new SgdMomentum([kernel], { momentum: 0.9, weightDecay: 0.1, decayMask: [true, false] }),
+    ).toThrow(/decayMask/);
+    opt.dispose();
+    tf.dispose([kernel, bnScale, g]);
   });
 });

@@ -19,14 +19,14 @@ export interface EvalMetrics {
   aa?: number;
 }
 
-/** Accuracy (%) of the primary head, eval mode, on the first `limit` test images, under `attack` (or clean). */
+/** Accuracy (%) of a head (default primary), eval mode, on the first `limit` test images, under `attack` (or clean). */
 export async function accuracy(
   model: TwoHeadModel,
   test: ImageDataset,
   attack: Attack | null,
-  opts: { batchSize?: number; limit?: number } = {},
+  opts: { batchSize?: number; limit?: number; head?: 'primary' | 'aux' } = {},
 ): Promise<number> {
-  const clf = asClassifier(model, 'primary', 'eval');
+  const clf = asClassifier(model, opts.head ?? 'primary', 'eval');
   const n = Math.min(opts.limit ?? test.n, test.n);
   let correct = 0;
   for (const { x, y } of orderedBatches(test, opts.batchSize ?? 128, n)) {
@@ -45,12 +45,11 @@ export function evalAttacks(
   log?: (line: string) => void,
 ): { metric: keyof EvalMetrics; attack: Attack }[] {
   const eps = fracValue(c.eval.eps);
-  const stepSize = fracValue(c.eval.stepSize);
+  const common = { eps, stepSize: fracValue(c.eval.stepSize), randomStart: c.eval.randomStart, seed };
   const out: { metric: keyof EvalMetrics; attack: Attack }[] = [];
   if (c.eval.pgdSteps > 0)
-    out.push({ metric: 'pgd', attack: new PGD({ eps, stepSize, steps: c.eval.pgdSteps, seed }) });
-  if (c.eval.cwSteps > 0)
-    out.push({ metric: 'cw', attack: new CW({ eps, stepSize, steps: c.eval.cwSteps, seed }) });
+    out.push({ metric: 'pgd', attack: new PGD({ ...common, steps: c.eval.pgdSteps }) });
+  if (c.eval.cwSteps > 0) out.push({ metric: 'cw', attack: new CW({ ...common, steps: c.eval.cwSteps }) });
   if (c.eval.fgsm) out.push({ metric: 'fgsm', attack: new FGSM({ eps }) });
   if (c.eval.autoattack)
     out.push({ metric: 'aa', attack: new AutoAttack({ eps, version: 'standard', seed, log }) });
@@ -71,28 +70,44 @@ export async function evaluateModel(
   return metrics;
 }
 
-/** The per-epoch evaluation that picks the reported checkpoint (PGD-k on the test set), or undefined. */
+/**
+ * The evaluation that picks the reported checkpoint (PGD-k on the test set, through `head`), or
+ * undefined when the row reports its last epoch.
+ */
 export function selectionEvaluator(
   c: ExperimentConfig,
   test: ImageDataset,
   seed: number,
+  head: 'primary' | 'aux' = 'primary',
 ): ((model: TwoHeadModel) => Promise<number>) | undefined {
   if (c.checkpoint !== 'best' || c.eval.selectionPgdSteps === 0) return undefined;
   const pgd = new PGD({
     eps: fracValue(c.eval.eps),
     stepSize: fracValue(c.eval.stepSize),
     steps: c.eval.selectionPgdSteps,
+    randomStart: c.eval.randomStart,
     seed,
   });
-  return (model) => accuracy(model, test, pgd, { limit: c.eval.selectionImages ?? undefined });
+  return (model) => accuracy(model, test, pgd, { limit: c.eval.selectionImages ?? undefined, head });
 }
 
 /** What a result records about its evaluation (exact ε and steps: AutoAttack#54, TRADES#9). */
 export function evalRecord(c: ExperimentConfig): Record<string, unknown> {
   return {
-    pgd: { steps: c.eval.pgdSteps, stepSize: fracString(c.eval.stepSize), randomStart: true },
-    cw: { steps: c.eval.cwSteps, stepSize: fracString(c.eval.stepSize), kappa: 50 },
-    autoattack: c.eval.autoattack ? 'standard' : 'off',
+    eps: fracString(c.eval.eps),
+    pgd: { steps: c.eval.pgdSteps, stepSize: fracString(c.eval.stepSize), randomStart: c.eval.randomStart },
+    cw: {
+      steps: c.eval.cwSteps,
+      stepSize: fracString(c.eval.stepSize),
+      randomStart: c.eval.randomStart,
+      kappa: 50,
+    },
+    autoattack: c.eval.autoattack ? `standard, ε ${fracString(c.eval.eps)}` : 'off',
+    selection: {
+      pgdSteps: c.eval.selectionPgdSteps,
+      images: c.eval.selectionImages ?? 'all',
+      epochs: `from ${c.eval.selectionFromEpoch}, every ${c.eval.selectionEvery}`,
+    },
     fgsm: c.eval.fgsm,
   };
 }

@@ -199,6 +199,11 @@ async function trainAndEvaluate(
   const spec = modelSpec(c, primary.classNames.length, numAux, seed);
   const model = createModel(spec);
   const t0 = Date.now();
+  // Hendrycks et al.: the best pre-training epoch is picked on the aux set's own test split.
+  const auxTest =
+    c.method.auxMode === 'pretrain'
+      ? mergeDatasets(await Promise.all(scaled.data.aux.map((a) => loadLocal(a!, 'test', dataOpts))))
+      : undefined;
   const out = await train(model, trainConfig(c, seed), trainData(primary, aux, c, seed, rst), {
     paths,
     checkpointRule: c.checkpoint,
@@ -206,6 +211,8 @@ async function trainAndEvaluate(
     stopAfterEpochs: opts.stopAfterEpochs,
     log,
     evaluate: selectionEvaluator(c, test, seed),
+    evaluateEpochs: { every: c.eval.selectionEvery, fromEpoch: c.eval.selectionFromEpoch },
+    evaluatePretrain: auxTest ? selectionEvaluator(c, auxTest, seed, 'aux') : undefined,
   });
   const trainSeconds = (Date.now() - t0) / 1000;
   if (!out.finished) {

@@ -7,8 +7,8 @@
  * 10/255), so k·step stays the same multiple of ε; evaluation uses max(paper step, 2.5ε/k); the
  * warm-up keeps its share of training (5/100 → 0.05 of the epochs) but at least a quarter epoch,
  * so τ is set after some training; pre-training epochs and RST labeller epochs scale the same
- * way; AutoAttack is off below paper scale (hours on CPU); per-epoch checkpoint selection uses
- * the profile's PGD steps on the scaled test set. Datasets map to the offline stand-ins
+ * way; AutoAttack is off below paper scale (hours on CPU); checkpoint selection uses the
+ * profile's PGD steps on the scaled test set, from the same share of training on. Datasets map to the offline stand-ins
  * (standins.ts); a row whose dataset has neither a stand-in nor a local import is marked
  * unavailable.
  */
@@ -76,7 +76,9 @@ export function scaleConfig(
   const c = config;
   const share = (epochs: number) => (c.train.epochs > 0 ? (epochs / c.train.epochs) * p.epochs : 0);
   const pretrain = c.method.pretrainEpochs > 0 ? Math.max(1, Math.round(share(c.method.pretrainEpochs))) : 0;
-  const epochs = p.epochs + (pretrain > 0 && p.epochs === 1 ? 1 : 0);
+  // Hendrycks rows need at least one fine-tuning epoch after pre-training.
+  const epochs = Math.max(p.epochs, pretrain + (pretrain > 0 ? 1 : 0));
+  const scaleEpoch = (e: number) => Math.min(epochs, Math.max(1, Math.round((e / c.train.epochs) * epochs)));
   const trainSteps = c.train.attack.steps === 0 ? 0 : p.trainSteps;
   const evalSteps = (k: number) => (k === 0 ? 0 : p.evalSteps);
   const scaled: ExperimentConfig = {
@@ -113,6 +115,9 @@ export function scaleConfig(
       selectionPgdSteps: c.eval.selectionPgdSteps === 0 ? 0 : p.selectionSteps,
       selectionImages:
         c.eval.selectionImages === null ? p.primaryTest : Math.min(c.eval.selectionImages, p.primaryTest),
+      // Candidates start at the same share of training; short runs consider every epoch from there.
+      selectionFromEpoch: scaleEpoch(c.eval.selectionFromEpoch),
+      selectionEvery: epochs >= 10 * c.eval.selectionEvery ? c.eval.selectionEvery : 1,
     },
     seeds: c.seeds.slice(0, p.maxSeeds),
     subset: { primaryTrain: p.primaryTrain, primaryTest: p.primaryTest, aux: p.aux },

@@ -28,6 +28,7 @@ export function trainConfig(c: ExperimentConfig, seed: number): TrainConfig {
         steps: a.steps,
         bn: a.bn,
         bnUpdatesStats: a.bnUpdatesStats,
+        objective: a.objective,
       },
       beta: m.beta,
       highLoss: m.highLoss,
@@ -42,6 +43,7 @@ export function trainConfig(c: ExperimentConfig, seed: number): TrainConfig {
     schedule: c.train.schedule,
     momentum: c.train.momentum,
     weightDecay: c.train.weightDecay,
+    weightDecayOn: c.train.weightDecayOn,
     seed,
     divergenceLoss: 1e3,
   };

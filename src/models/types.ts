@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { ParamKind } from './layers';
 
 /**
  * A network with a shared trunk g, a primary head f (K classes) and an auxiliary head f~
@@ -23,6 +24,8 @@ export interface TwoHeadModel {
   readonly trainableVariables: tf.Variable[];
   /** Non-trainable state saved with the weights (BN running mean/variance). */
   readonly stateVariables: tf.Variable[];
+  /** Parallel to trainableVariables: convolution/dense kernel, bias, or batch-norm scale/offset. */
+  readonly trainableKinds: ParamKind[];
   /** Names parallel to trainableVariables then stateVariables, for checkpoints and exports. */
   variableNames(): string[];
   dispose(): void;

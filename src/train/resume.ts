@@ -27,6 +27,11 @@ export interface TrainState {
   logBytes: number;
   bestEpoch: number | null;
   bestMetric: number | null;
+  /** Hendrycks et al.: the best pre-training epoch so far (1-based) and its metric. */
+  pretrainBestEpoch: number | null;
+  pretrainBestMetric: number | null;
+  /** Hendrycks et al.: pre-training is over and fine-tuning on the primary data has started. */
+  finetuning: boolean;
   configHash: string;
 }
 

@@ -31,6 +31,8 @@ export interface RunPaths {
   log: string;
   checkpoint: string;
   best: string;
+  /** Hendrycks et al.: the best pre-training weights, where fine-tuning starts. */
+  pretrainBest: string;
   result: string;
 }
 
@@ -45,6 +47,7 @@ export function runPaths(resultsDir: string, id: string, config: unknown): RunPa
     log: path.join(dir, 'log.jsonl'),
     checkpoint: path.join(dir, 'checkpoint'),
     best: path.join(dir, 'best-weights.bin'),
+    pretrainBest: path.join(dir, 'pretrain-best-weights.bin'),
     result: path.join(dir, 'result.json'),
   };
 }
