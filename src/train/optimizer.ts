@@ -8,6 +8,7 @@
  * Its momentum buffers are part of the checkpoint, so a resumed run continues exactly.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { TwoHeadModel } from '../models/types';
 
 export interface SgdOptions {
   momentum: number;
@@ -80,4 +81,16 @@ export class SgdMomentum {
     this.buffers?.forEach((b) => b.dispose());
     this.buffers = null;
   }
+}
+
+/** SGD over a model's trainable variables, decaying 'all' of them or conv/dense 'kernels' only. */
+export function sgdFor(
+  model: TwoHeadModel,
+  opts: { momentum: number; weightDecay: number; weightDecayOn: 'all' | 'kernels' },
+): SgdMomentum {
+  return new SgdMomentum(model.trainableVariables, {
+    momentum: opts.momentum,
+    weightDecay: opts.weightDecay,
+    decayMask: model.trainableKinds.map((k) => opts.weightDecayOn === 'all' || k === 'kernel'),
+  });
 }

@@ -72,6 +72,8 @@ export interface StepContext {
   primaryHead: 'primary' | 'aux';
   lr: number;
   rng: Rng;
+  /** Called with each step's adversarial batch before it is disposed (inspection: differential tests, figures). */
+  onAdversarial?: (xAdv: tf.Tensor4D) => void;
 }
 
 export interface StepStats {
@@ -277,6 +279,7 @@ async function atStep(
     start: 'uniform',
     rng: ctx.rng,
   });
+  ctx.onAdversarial?.(xAdv);
   try {
     return await applyGradients(
       model,
@@ -352,15 +355,19 @@ async function tradesStep(
     rng: ctx.rng,
   });
   tf.dispose(cleanList);
+  ctx.onAdversarial?.(xAdv);
   const beta = s.beta;
   try {
     return await applyGradients(
       model,
       opt,
       () => {
+        // As TRADES' loss: the natural batch (for CE), the adversarial batch, and the natural batch
+        // again as the KL's reference, all in train mode, so BN's averages move three times a step.
         const outC = model.forward(xAll, { training: true });
         const outA = model.forward(xAdv, { training: true });
-        const k = klSums(outA, outC, p, !advCeHigh);
+        const outRef = model.forward(xAll, { training: true });
+        const k = klSums(outA, outRef, p, !advCeHigh);
         const primary = tf.div(tf.add(primaryCeSum(outC, p), tf.mul(k.prim, beta)), p.B) as tf.Scalar;
         let aux: tf.Scalar = tf.scalar(0);
         const nSel = p.sel.low.length + p.sel.high.length;

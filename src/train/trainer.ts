@@ -11,7 +11,7 @@ import type { TwoHeadModel } from '../models/types';
 import { Rng } from '../util/rng';
 import { UserError } from '../util/errors';
 import { thresholdFromConfidences, type SelectionRule } from './losses';
-import { SgdMomentum } from './optimizer';
+import { sgdFor, type SgdMomentum } from './optimizer';
 import { learningRate, type ScheduleKind } from './schedule';
 import { primaryConfidence, trainStep, type StepBatch, type StepSettings, type StepStats } from './steps';
 import { loadCheckpoint, loadWeights, saveCheckpoint, saveWeights, type TrainState } from './resume';
@@ -126,11 +126,7 @@ export async function train(
 ): Promise<TrainOutcome> {
   const { paths } = opts;
   fs.mkdirSync(paths.dir, { recursive: true });
-  const opt = new SgdMomentum(model.trainableVariables, {
-    momentum: cfg.momentum,
-    weightDecay: cfg.weightDecay,
-    decayMask: model.trainableKinds.map((k) => cfg.weightDecayOn === 'all' || k === 'kernel'),
-  });
+  const opt = sgdFor(model, cfg);
   let state: TrainState = {
     epoch: 0,
     step: 0,
