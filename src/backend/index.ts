@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../util/errors';
 import { missingTrainingKernels } from './kernels';
 import { registerWasmTrainingKernels } from './wasm_kernels';
-import { registerWebGpuTrainingKernels } from './webgpu_kernels';
+import { registerWebGpuTrainingKernels } from './webgpu';
 
 export { TRAINING_KERNELS, missingTrainingKernels } from './kernels';
 export { batchNormElementwise, batchNormTraining } from './batchnorm';
@@ -16,7 +16,7 @@ export {
   webGpuKernelSelection,
   WEBGPU_REPLACED_KERNELS,
   WEBGPU_DEFAULT_KERNELS,
-} from './webgpu_kernels';
+} from './webgpu';
 
 /** Backends in the order auto-selection tries them: fastest first. */
 export const BACKEND_NAMES = ['tfjs-node-gpu', 'tfjs-node', 'webgpu', 'wasm', 'cpu'] as const;
