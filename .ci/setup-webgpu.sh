@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Gives Dawn (the `webgpu` package) a Vulkan adapter on a machine without a GPU: the Vulkan
-# loader plus Mesa's software driver lavapipe, so test/webgpu_kernels.test.ts can check our
+# loader plus Mesa's software driver lavapipe, so test/webgpu-kernels.test.ts can check our
 # WGSL kernels against the cpu backend. Debian 12's own Mesa (22.3) lacks a Vulkan feature
 # Dawn requires ("shaderUniform*ArrayDynamicIndexing"), so Mesa comes from bookworm-backports
 # (25.x). Idempotent: does nothing when a new-enough lavapipe is installed.

@@ -4,12 +4,12 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../util/errors';
 import { missingTrainingKernels } from './kernels';
-import { registerWasmTrainingKernels } from './wasm_kernels';
+import { registerWasmTrainingKernels } from './wasm/kernels';
 import { registerWebGpuTrainingKernels } from './webgpu';
 
 export { TRAINING_KERNELS, missingTrainingKernels } from './kernels';
 export { batchNormElementwise, batchNormTraining } from './batchnorm';
-export { registerWasmTrainingKernels } from './wasm_kernels';
+export { registerWasmTrainingKernels } from './wasm/kernels';
 export {
   registerWebGpuTrainingKernels,
   webGpuKernelsRegistered,
@@ -292,7 +292,7 @@ async function attempt(name: BackendName, explicit: boolean, env: NodeJS.Process
     return {
       ok: false,
       reason: `lacks training kernels: ${missing.join(', ')}`,
-      fix: `register them (see src/backend/wasm_kernels.ts) ${FIX_OTHER}`,
+      fix: `register them (see src/backend/wasm/kernels.ts) ${FIX_OTHER}`,
     };
   }
   return result;

@@ -5,7 +5,7 @@ import { UserError } from '../src/util/errors';
 import { WEBGPU_DEFAULT_KERNELS, WEBGPU_REPLACED_KERNELS, webGpuKernelSelection } from '../src/backend';
 import type { WebGpuReport } from './webgpu_check';
 
-// Our webgpu kernels (src/backend/webgpu_kernels.ts) against the cpu backend. The checks run
+// Our webgpu kernels (src/backend/webgpu/) against the cpu backend. The checks run
 // in a child process (test/webgpu_check.ts): the Dawn package is ESM, which jest's CommonJS
 // sandbox cannot import. Without a GPU, Mesa's software Vulkan driver (lavapipe) gives Dawn an
 // adapter: slow, but the same WGSL and the same validation. CI installs it

@@ -34,7 +34,8 @@ function withScratch<T>(backend: tf.KernelBackend, fn: (keep: (t: tf.TensorInfo)
 }
 
 /**
- * Conv2DBackpropFilter (tfjs issue #8474: missing on wasm), NHWC, dilation 1.
+ * Conv2DBackpropFilter, NHWC, dilation 1: tfjs-wasm 4.22 has none (tfjs#8474,
+ * github.com/tensorflow/tfjs/issues/8474), so nothing trains on wasm without it.
  *
  *   dW[kh,kw,ci,co] = Σ_{n,oh,ow} x[n, oh·s + kh − padTop, ow·s + kw − padLeft, ci] · dy[n,oh,ow,co]
  *
