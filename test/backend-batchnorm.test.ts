@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNormElementwise, batchNormTraining, registerWasmTrainingKernels } from '../src/backend';
 import { Rng } from '../src/util/rng';
-import { maxRelativeError } from './conv_cases';
+import { maxRelativeError } from '../src/backend/kernel-check';
 
 // The hand-written batch-norm gradient against tfjs autodiff through tf.moments + elementwise ops.
 

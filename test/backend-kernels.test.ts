@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels, missingTrainingKernels } from '../src/backend';
 import { Rng } from '../src/util/rng';
-import { CONV_CASES as CASES, maxRelativeError, onBackend } from './conv_cases';
+import { CONV_CASES as CASES, maxRelativeError, onBackend } from '../src/backend/kernel-check';
 
 // Each custom wasm kernel against the cpu backend (the reference implementation).
 

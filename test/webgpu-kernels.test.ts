@@ -3,10 +3,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { UserError } from '../src/util/errors';
 import { WEBGPU_DEFAULT_KERNELS, WEBGPU_REPLACED_KERNELS, webGpuKernelSelection } from '../src/backend';
-import type { WebGpuReport } from './webgpu_check';
+import type { WebGpuReport } from '../src/backend/webgpu/check';
 
 // Our webgpu kernels (src/backend/webgpu/) against the cpu backend. The checks run
-// in a child process (test/webgpu_check.ts): the Dawn package is ESM, which jest's CommonJS
+// in a child process (bench/webgpu-check.ts): the Dawn package is ESM, which jest's CommonJS
 // sandbox cannot import. Without a GPU, Mesa's software Vulkan driver (lavapipe) gives Dawn an
 // adapter: slow, but the same WGSL and the same validation. CI installs it
 // (.ci/setup-webgpu.sh) and then requires it; elsewhere a machine without any adapter skips.
@@ -17,7 +17,7 @@ const onCi = process.env.CI === 'true';
 function runCheck(): WebGpuReport {
   const out = execFileSync(
     process.execPath,
-    [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'test/webgpu_check.ts')],
+    [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'bench/webgpu-check.ts')],
     {
       cwd: root,
       encoding: 'utf8',

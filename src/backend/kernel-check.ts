@@ -1,5 +1,6 @@
-// Convolution shapes every custom conv kernel (wasm and webgpu) is checked on against cpu, and
-// the helpers those checks share.
+// Convolution shapes every custom conv kernel (wasm and webgpu) is checked on against the cpu
+// backend, and the helpers those checks share (test/backend-kernels.test.ts,
+// src/backend/webgpu/check.ts, the threads check).
 import * as tf from '@tensorflow/tfjs';
 
 export type Pad = 'same' | 'valid' | number | [[0, 0], [number, number], [number, number], [0, 0]];
