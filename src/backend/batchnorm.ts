@@ -4,8 +4,8 @@ import * as tf from '@tensorflow/tfjs';
  * Batch normalisation written with elementwise ops only:
  *   (x − mean) · scale / √(variance + ε) + offset.
  * Same values as `tf.batchNorm`, but its gradient works on every backend: the gradient of
- * `tf.batchNorm` (kernel FusedBatchNorm) throws inside tfjs 4.22's webgpu backend
- * (`incRef` of undefined; see shared/gpu/README.md), while this form trains there.
+ * `tf.batchNorm` (kernel FusedBatchNorm) throws inside tfjs 4.22's webgpu backend (a TypeError
+ * reading `incRef` of undefined, seen on an H100 under Dawn), while this form trains there.
  * `mean`, `variance`, `offset`, `scale` broadcast against x's last (channel) axis.
  */
 export function batchNormElementwise<T extends tf.Tensor>(

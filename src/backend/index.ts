@@ -185,7 +185,7 @@ export function gpuDeviceNodeFound(devDir = '/dev'): boolean {
 }
 
 async function tryWebGpu(explicit: boolean, env: NodeJS.ProcessEnv): Promise<Attempt> {
-  const fix = `WebGPU needs a GPU with a Vulkan driver and the Vulkan loader (libvulkan.so.1) visible to Dawn; see shared/gpu/README.md, ${FIX_OTHER}`;
+  const fix = `WebGPU needs a GPU with a Vulkan driver and the Vulkan loader (libvulkan.so.1) visible to Dawn (docs/bench.md, "On the GPU machine"), ${FIX_OTHER}`;
   if (!explicit && !vulkanLoaderFound(env)) {
     return { ok: false, reason: 'no Vulkan loader (libvulkan.so.1 not found)', fix };
   }
