@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-wasm';
-import { registerWasmTrainingKernels, missingTrainingKernels } from '../src/backend';
+import { initBackend, missingTrainingKernels } from '../src/backend';
 import { Rng } from '../src/util/rng';
 import { CONV_CASES as CASES, maxRelativeError, onBackend } from '../src/backend/kernel-check';
 
-// Each custom wasm kernel against the cpu backend (the reference implementation).
+// Each custom wasm kernel against the cpu backend (the reference implementation), on two
+// threads: our kernels run XNNPACK convolutions, which split their work across the pool.
 
 beforeAll(async () => {
-  registerWasmTrainingKernels();
-  await tf.setBackend('wasm');
+  const { threads } = await initBackend({ backend: 'wasm', threads: 2, log: false });
+  expect(threads).toBe(2);
 });
 
 test('wasm has every training kernel once ours are registered', () => {

@@ -6,7 +6,11 @@ import {
   BACKEND_NAMES,
   backendFromArgv,
   initBackend,
+  machineThreads,
+  MAX_WASM_THREADS,
   missingTrainingKernels,
+  resolveThreads,
+  threadsOption,
   vulkanLoaderFound,
   gpuDeviceNodeFound,
 } from '../src/backend';
@@ -45,7 +49,9 @@ test('BIAMAT_BACKEND picks the backend; an explicit option wins over it', async 
   expect(fromEnv.line).toContain('BIAMAT_BACKEND=cpu');
   expect(tf.getBackend()).toBe('cpu');
   const fromOption = await initBackend({ backend: 'wasm', env: { BIAMAT_BACKEND: 'cpu' }, log: false });
-  expect(fromOption).toMatchObject({ name: 'wasm', source: 'option', threads: 1 });
+  // wasm runs on every core by default (up to the 8 threads tfjs-wasm's pool allows).
+  const threads = Math.min(machineThreads(), MAX_WASM_THREADS);
+  expect(fromOption).toMatchObject({ name: 'wasm', source: 'option', threads });
   expect(tf.getBackend()).toBe('wasm');
   await tf.setBackend('cpu');
 });
@@ -74,6 +80,31 @@ const missingNodePackage = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'
     expect(tf.getBackend()).toBe(before);
   },
 );
+
+test('the wasm thread count: option, else BIAMAT_THREADS, else every core; bad counts are UserErrors', async () => {
+  expect(resolveThreads(3, { BIAMAT_THREADS: '2' })).toEqual({ threads: 3, source: 'option' });
+  expect(resolveThreads(undefined, { BIAMAT_THREADS: '2' })).toEqual({ threads: 2, source: 'env' });
+  expect(resolveThreads(undefined, { BIAMAT_THREADS: '' })).toEqual({
+    threads: machineThreads(),
+    source: 'default',
+  });
+  expect(() => resolveThreads(undefined, { BIAMAT_THREADS: '0' })).toThrow(UserError);
+  expect(() => resolveThreads(undefined, { BIAMAT_THREADS: 'all' })).toThrow(
+    /BIAMAT_THREADS must be a positive integer, got "all"/,
+  );
+  await expect(initBackend({ backend: 'wasm', threads: 1.5, log: false })).rejects.toThrow(
+    /--threads must be a positive integer/,
+  );
+  const before = process.env.BIAMAT_THREADS;
+  try {
+    expect(threadsOption('2')).toBe(2);
+    expect(process.env.BIAMAT_THREADS).toBe('2');
+    expect(() => threadsOption('two')).toThrow(UserError);
+  } finally {
+    if (before === undefined) delete process.env.BIAMAT_THREADS;
+    else process.env.BIAMAT_THREADS = before;
+  }
+});
 
 test('backendFromArgv reads --backend <name> and --backend=<name>', () => {
   expect(backendFromArgv(['node', 'cli.ts', '--backend', 'wasm'])).toBe('wasm');

@@ -4,12 +4,16 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../util/errors';
 import { missingTrainingKernels } from './kernels';
+import { resolveThreads } from './threads';
+import { setWasmBackend } from './wasm/backend';
 import { registerWasmTrainingKernels } from './wasm/kernels';
 import { registerWebGpuTrainingKernels } from './webgpu';
 
 export { TRAINING_KERNELS, missingTrainingKernels } from './kernels';
 export { batchNormElementwise, batchNormTraining } from './batchnorm';
 export { registerWasmTrainingKernels } from './wasm/kernels';
+export { MAX_WASM_THREADS } from './wasm/threaded';
+export { THREADS_HELP, machineThreads, parseThreads, resolveThreads, threadsOption } from './threads';
 export {
   registerWebGpuTrainingKernels,
   webGpuKernelsRegistered,
@@ -36,9 +40,9 @@ export interface BackendInfo {
   source: 'option' | 'env' | 'auto';
   /** Why each faster backend was not used (auto-selection only; empty for an explicit choice). */
   skipped: BackendSkip[];
-  /** What runs the kernels, e.g. 'XNNPACK (SIMD), 1 thread on Intel Xeon …'. */
+  /** What runs the kernels, e.g. 'XNNPACK SIMD, 2 threads on Intel Xeon … (16 cores)'. */
   device: string;
-  /** CPU threads the backend computes on (1 for GPU backends' host side is not counted: 0). */
+  /** CPU threads the backend computes on (GPU backends: 0, their host side is not counted). */
   threads: number;
   /** The one line initBackend printed. */
   line: string;
@@ -49,7 +53,12 @@ export interface InitBackendOptions {
   backend?: string;
   /** Where the one-line report goes (default console.log); false = silent. */
   log?: ((line: string) => void) | false;
-  /** Environment to read BIAMAT_BACKEND from (default process.env). */
+  /**
+   * CPU threads for the wasm backend (e.g. from `--threads`); wins over BIAMAT_THREADS; default
+   * all cores. Other backends ignore it (tfjs-node uses every core, cpu one).
+   */
+  threads?: number;
+  /** Environment to read BIAMAT_BACKEND and BIAMAT_THREADS from (default process.env). */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -233,7 +242,7 @@ async function tryWebGpu(explicit: boolean, env: NodeJS.ProcessEnv): Promise<Att
   };
 }
 
-async function tryWasm(): Promise<Attempt> {
+async function tryWasm(requestedThreads: number): Promise<Attempt> {
   const fix = `reinstall @tensorflow/tfjs-backend-wasm@4.22.0 (npm ci) ${FIX_OTHER}`;
   let wasm: typeof import('@tensorflow/tfjs-backend-wasm');
   try {
@@ -244,18 +253,20 @@ async function tryWasm(): Promise<Attempt> {
     return { ok: false, reason: `@tensorflow/tfjs-backend-wasm does not load: ${firstLine(err)}`, fix };
   }
   registerWasmTrainingKernels();
+  let threads: number;
+  let shortfall: string | undefined;
   try {
-    if (!(await tf.setBackend('wasm'))) return { ok: false, reason: 'failed to initialise', fix };
+    ({ threads, shortfall } = await setWasmBackend(wasm, requestedThreads));
   } catch (err) {
     return { ok: false, reason: `failed to initialise: ${firstLine(err)}`, fix };
   }
   const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
-  const threads = wasm.getThreadsCount();
   return {
     ok: true,
     tfBackend: 'wasm',
     device:
-      `XNNPACK${simd ? ' SIMD' : ' (no SIMD)'}, ${threads} thread${threads === 1 ? '' : 's'} on ${cpuModel()}` +
+      `XNNPACK${simd ? ' SIMD' : ' (no SIMD)'}, ${threads} thread${threads === 1 ? '' : 's'}` +
+      `${shortfall ? ` (${shortfall})` : ''} on ${cpuModel()}` +
       (process.env.BIAMAT_WASM_STOCK_KERNELS === '1' ? ', stock tfjs-wasm dx/Identity kernels' : ''),
     threads,
   };
@@ -267,7 +278,12 @@ async function tryCpu(): Promise<Attempt> {
   return { ok: true, tfBackend: 'cpu', device: `plain JavaScript, 1 thread on ${cpuModel()}`, threads: 1 };
 }
 
-async function attempt(name: BackendName, explicit: boolean, env: NodeJS.ProcessEnv): Promise<Attempt> {
+async function attempt(
+  name: BackendName,
+  explicit: boolean,
+  env: NodeJS.ProcessEnv,
+  threads: number,
+): Promise<Attempt> {
   let result: Attempt;
   switch (name) {
     case 'tfjs-node-gpu':
@@ -280,7 +296,7 @@ async function attempt(name: BackendName, explicit: boolean, env: NodeJS.Process
       result = await tryWebGpu(explicit, env);
       break;
     case 'wasm':
-      result = await tryWasm();
+      result = await tryWasm(threads);
       break;
     case 'cpu':
       result = await tryCpu();
@@ -312,6 +328,7 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
   const requested = fromOption ?? fromEnv;
   const source: BackendInfo['source'] = fromOption ? 'option' : fromEnv ? 'env' : 'auto';
   const log = opts.log === false ? () => {} : (opts.log ?? ((line: string) => console.log(line)));
+  const { threads } = resolveThreads(opts.threads, env);
 
   const finish = (
     name: BackendName,
@@ -340,7 +357,7 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
   };
 
   if (requested) {
-    const result = await attempt(requested, true, env);
+    const result = await attempt(requested, true, env, threads);
     if (!result.ok) {
       const how = source === 'env' ? `BIAMAT_BACKEND=${requested}` : `backend ${requested}`;
       throw new UserError(`${how} is not available: ${result.reason}`, result.fix);
@@ -349,7 +366,7 @@ export async function initBackend(opts: InitBackendOptions = {}): Promise<Backen
   }
   const skipped: BackendSkip[] = [];
   for (const name of BACKEND_NAMES) {
-    const result = await attempt(name, false, env);
+    const result = await attempt(name, false, env, threads);
     if (result.ok) return finish(name, result, skipped);
     skipped.push({ backend: name, reason: result.reason });
   }
