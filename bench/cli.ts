@@ -1,24 +1,32 @@
 import * as tf from '@tensorflow/tfjs';
 import { Command, InvalidArgumentError } from 'commander';
-import { initBackend, type BackendInfo } from '../src/backend';
+import { initBackend, parseThreads, type BackendInfo } from '../src/backend';
 import { countTrainableParams } from '../src/models';
-import { runMain } from '../src/util/errors';
+import { UserError, runMain } from '../src/util/errors';
 import { writeJsonAtomic } from '../src/util/atomic';
 import { runTorchBench, type TorchResult } from './torch_runner';
 import {
   BENCH_MODELS,
   WORKLOADS,
+  WORKLOAD_TITLES,
   benchWorkload,
   parseBenchModel,
   parseWorkloads,
   setupBench,
   type BenchModel,
+  type Workload,
   type WorkloadResult,
 } from './workloads';
 
 export interface BenchOptions {
   model: BenchModel;
   backend?: string;
+  /**
+   * Thread counts of the wasm backend to run the workloads at, comma-separated (e.g. '1,2'): one
+   * pass per count, then a speed-up line per workload. Default: initBackend's count
+   * (BIAMAT_THREADS, else all cores).
+   */
+  threads?: string;
   batch: number;
   reps: number;
   warmup: number;
@@ -26,10 +34,47 @@ export interface BenchOptions {
   imageSize: number;
   json?: string;
   torch: boolean;
+  /** PyTorch's thread count for its first run (default: its own default). */
   torchThreads?: number;
   /** PyTorch device: 'cpu' or 'cuda' (fp32, TF32 off), e.g. on the GPU machine. */
   torchDevice?: string;
   profile: number;
+}
+
+/** One pass over the workloads on one backend at one thread count. */
+export interface BenchRun {
+  backend: BackendInfo;
+  results: WorkloadResult[];
+  /** Size of the wasm module's linear memory after the run (it only grows: its peak). */
+  wasmHeapBytes: number | null;
+  /** webgpu: bytes of GPU buffers allocated after the run (the buffer pool only grows). */
+  gpuAllocatedBytes: number | null;
+}
+
+/** A run's wall-time speed-up on a workload over the first run (e.g. 2 threads vs 1). */
+export interface Speedup {
+  workload: Workload;
+  threads: number;
+  baseThreads: number;
+  /** First run's ms per step ÷ this run's (median, wall time). */
+  speedup: number;
+}
+
+/** One PyTorch run: at its default thread count, or at one of ours. */
+export interface TorchRun extends TorchResult {
+  /** Whether this run kept PyTorch's own thread count (or --torch-threads). */
+  own: boolean;
+}
+
+/** tfjs images/s ÷ PyTorch images/s for one of our runs against one PyTorch run. */
+export interface TorchRatio {
+  workload: Workload;
+  threads: number;
+  torchThreads: number;
+  /** Wall time. */
+  ratio: number;
+  /** CPU time: like for like only where both sides run one thread. */
+  cpuRatio: number;
 }
 
 export interface BenchReport {
@@ -39,17 +84,12 @@ export interface BenchReport {
   imageSize: number;
   reps: number;
   warmup: number;
-  backend: BackendInfo;
-  /** Size of the wasm module's linear memory after the run (it only grows: its peak). */
-  wasmHeapBytes: number | null;
-  /** webgpu: bytes of GPU buffers allocated after the run (the buffer pool only grows). */
-  gpuAllocatedBytes: number | null;
-  results: WorkloadResult[];
-  torch: TorchResult | null;
-  /** tfjs images/s ÷ PyTorch images/s per workload (wall time). */
-  ratios: Partial<Record<string, number>>;
-  /** The same on CPU time: steadier on a shared machine, fair when both use one thread. */
-  cpuRatios: Partial<Record<string, number>>;
+  runs: BenchRun[];
+  speedups: Speedup[];
+  /** PyTorch at its own thread count first, then at each of ours it did not run at yet. */
+  torch: TorchRun[];
+  /** Each of our runs against PyTorch's own run and against its run at equal threads. */
+  ratios: TorchRatio[];
   date: string;
 }
 
@@ -59,6 +99,14 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
   return n;
+}
+
+/** '1,2' → [1, 2]; each a positive integer, none twice. */
+export function parseThreadList(list: string): number[] {
+  const counts = list.split(',').map((v) => parseThreads(v, '--threads'));
+  if (new Set(counts).size !== counts.length)
+    throw new UserError(`--threads ${list} names a count twice`, 'e.g. --threads 1,2');
+  return counts;
 }
 
 /** Bytes of GPU buffers the webgpu backend holds (its pool only grows: the peak); null elsewhere. */
@@ -74,18 +122,15 @@ function wasmHeapBytes(): number | null {
   return wasm?.HEAPU8?.buffer.byteLength ?? null;
 }
 
-export async function runBench(
+const threadsLabel = (n: number) => `${n} thread${n === 1 ? '' : 's'}`;
+
+/** Runs the workloads on the backend as it is now initialised, logging a line each. */
+async function runWorkloads(
   opts: BenchOptions,
-  log: (line: string) => void = console.log,
-): Promise<BenchReport> {
-  const workloads = parseWorkloads(opts.workloads);
-  const backend = await initBackend({ backend: opts.backend, log });
-  const spec = BENCH_MODELS[opts.model];
-  const params = countTrainableParams({ ...spec, numClasses: 10, numAuxClasses: 10, seed: 0 });
-  log(
-    `model ${opts.model} (${(params / 1e6).toFixed(2)}M params), batch ${opts.batch} (BiaMAT ${opts.batch}+${opts.batch}), ` +
-      `${opts.imageSize}×${opts.imageSize}, warm-up ${opts.warmup}, median of ${opts.reps}`,
-  );
+  workloads: Workload[],
+  backend: BackendInfo,
+  log: (line: string) => void,
+): Promise<BenchRun> {
   const setup = setupBench(opts.model, opts.batch, opts.imageSize);
   const results: WorkloadResult[] = [];
   try {
@@ -109,42 +154,105 @@ export async function runBench(
     setup.dispose();
   }
   const heap = wasmHeapBytes();
-  if (heap !== null) log(`wasm heap ${(heap / MB).toFixed(0)} MB (of 4096 MB max)`);
+  if (heap !== null) log(`wasm heap ${(heap / MB).toFixed(0)} MB (of 4096 MB max, shared by all threads)`);
   const gpuBytes = gpuAllocatedBytes();
   if (gpuBytes !== null)
     log(`GPU buffers allocated ${(gpuBytes / MB).toFixed(0)} MB (peak: the pool only grows)`);
+  return { backend, results, wasmHeapBytes: heap, gpuAllocatedBytes: gpuBytes };
+}
 
-  let torch: TorchResult | null = null;
-  const ratios: BenchReport['ratios'] = {};
-  const cpuRatios: BenchReport['cpuRatios'] = {};
-  if (opts.torch) {
-    torch = runTorchBench({
+/** PyTorch at its own thread count, then at each of our counts it has not run at. */
+function runTorch(opts: BenchOptions, workloads: Workload[], runs: BenchRun[], log: (line: string) => void) {
+  const run = (threads: number | undefined) =>
+    runTorchBench({
       model: opts.model,
       batch: opts.batch,
       reps: opts.reps,
       warmup: opts.warmup,
       workloads,
-      threads: opts.torchThreads,
+      threads,
       device: opts.torchDevice,
       imageSize: opts.imageSize,
     });
+  const torch: TorchRun[] = [{ ...run(opts.torchThreads), own: true }];
+  if ((opts.torchDevice ?? 'cpu') === 'cpu')
+    for (const { backend } of runs)
+      if (backend.threads > 0 && !torch.some((t) => t.threads === backend.threads))
+        torch.push({ ...run(backend.threads), own: false });
+  const ratios: TorchRatio[] = [];
+  for (const t of torch) {
+    const against = runs.filter((r) => t.own || r.backend.threads === t.threads);
     log(
-      `PyTorch ${torch.torch} on ${torch.device}, ${torch.threads} thread(s)` +
-        (torch.gpuPeakBytes ? `, GPU peak ${(torch.gpuPeakBytes / MB).toFixed(0)} MB` : '') +
+      `PyTorch ${t.torch} on ${t.device}, ${threadsLabel(t.threads)}` +
+        (t.own ? (opts.torchThreads ? ' (--torch-threads)' : ' (its default)') : ' (equal to ours)') +
+        (t.gpuPeakBytes ? `, GPU peak ${(t.gpuPeakBytes / MB).toFixed(0)} MB` : '') +
         ':',
     );
-    for (const t of torch.results) {
-      const ours = results.find((r) => r.workload === t.workload);
-      const ratio = ours ? ours.imagesPerSec / t.imagesPerSec : NaN;
-      const cpuRatio = ours ? ours.imagesPerCpuSec / t.imagesPerCpuSec : NaN;
-      ratios[t.workload] = ratio;
-      cpuRatios[t.workload] = cpuRatio;
+    for (const tr of t.results) {
+      const parts = against.map(({ backend, results }) => {
+        const ours = results.find((r) => r.workload === tr.workload)!;
+        const ratio = ours.imagesPerSec / tr.imagesPerSec;
+        const cpuRatio = ours.imagesPerCpuSec / tr.imagesPerCpuSec;
+        ratios.push({
+          workload: tr.workload,
+          threads: backend.threads,
+          torchThreads: t.threads,
+          ratio,
+          cpuRatio,
+        });
+        const who = runs.length > 1 ? `tfjs ${threadsLabel(backend.threads)}` : 'tfjs';
+        return `${who}/torch = ${ratio.toFixed(3)} (CPU time: ${cpuRatio.toFixed(3)})`;
+      });
       log(
-        `${(ours?.title ?? t.workload).padEnd(28)} ${t.msMedian.toFixed(0).padStart(8)} ms/step (CPU ${t.cpuMsMedian.toFixed(0)} ms)` +
-          `  ${t.imagesPerSec.toFixed(1).padStart(8)} img/s  tfjs/torch = ${ratio.toFixed(3)} (CPU time: ${cpuRatio.toFixed(3)})`,
+        `${WORKLOAD_TITLES[tr.workload].padEnd(28)} ${tr.msMedian.toFixed(0).padStart(8)} ms/step (CPU ${tr.cpuMsMedian.toFixed(0)} ms)` +
+          `  ${tr.imagesPerSec.toFixed(1).padStart(8)} img/s  ${parts.join('; ')}`,
       );
     }
   }
+  return { torch, ratios };
+}
+
+export async function runBench(
+  opts: BenchOptions,
+  log: (line: string) => void = console.log,
+): Promise<BenchReport> {
+  const workloads = parseWorkloads(opts.workloads);
+  const counts: Array<number | undefined> = opts.threads ? parseThreadList(opts.threads) : [undefined];
+  const spec = BENCH_MODELS[opts.model];
+  const params = countTrainableParams({ ...spec, numClasses: 10, numAuxClasses: 10, seed: 0 });
+  const runs: BenchRun[] = [];
+  for (const threads of counts) {
+    const backend = await initBackend({ backend: opts.backend, threads, log });
+    if (counts.length > 1 && backend.name !== 'wasm')
+      throw new UserError(
+        `--threads ${opts.threads} compares thread counts of the wasm backend, but the backend is ${backend.name}`,
+        'add --backend wasm',
+      );
+    if (runs.length === 0)
+      log(
+        `model ${opts.model} (${(params / 1e6).toFixed(2)}M params), batch ${opts.batch} (BiaMAT ${opts.batch}+${opts.batch}), ` +
+          `${opts.imageSize}×${opts.imageSize}, warm-up ${opts.warmup}, median of ${opts.reps}`,
+      );
+    runs.push(await runWorkloads(opts, workloads, backend, log));
+  }
+  const speedups: Speedup[] = [];
+  const [base, ...others] = runs;
+  for (const run of others)
+    for (const r of run.results) {
+      const first = base.results.find((b) => b.workload === r.workload)!;
+      const speedup = first.msMedian / r.msMedian;
+      speedups.push({
+        workload: r.workload,
+        threads: run.backend.threads,
+        baseThreads: base.backend.threads,
+        speedup,
+      });
+      log(
+        `${r.title.padEnd(28)} speed-up ${threadsLabel(run.backend.threads)} vs ${base.backend.threads}: ${speedup.toFixed(2)}x` +
+          ` (wall ${first.msMedian.toFixed(0)} → ${r.msMedian.toFixed(0)} ms/step; CPU ${first.cpuMsMedian.toFixed(0)} → ${r.cpuMsMedian.toFixed(0)} ms)`,
+      );
+    }
+  const { torch, ratios } = opts.torch ? runTorch(opts, workloads, runs, log) : { torch: [], ratios: [] };
   const report: BenchReport = {
     model: opts.model,
     params,
@@ -152,17 +260,14 @@ export async function runBench(
     imageSize: opts.imageSize,
     reps: opts.reps,
     warmup: opts.warmup,
-    backend,
-    wasmHeapBytes: heap,
-    gpuAllocatedBytes: gpuBytes,
-    results,
+    runs,
+    speedups,
     torch,
     ratios,
-    cpuRatios,
     date: new Date().toISOString(),
   };
   if (opts.json) {
-    await writeJsonAtomic(opts.json, report);
+    writeJsonAtomic(opts.json, report);
     log(`wrote ${opts.json}`);
   }
   return report;
@@ -184,6 +289,10 @@ export function benchCommand(): Command {
       'tfjs-node-gpu | tfjs-node | webgpu | wasm | cpu | auto (default: BIAMAT_BACKEND, else auto)',
     )
     .option(
+      '--threads <list>',
+      'wasm thread counts, comma-separated (e.g. 1,2): a pass per count and a speed-up line per workload (default: BIAMAT_THREADS, else all cores)',
+    )
+    .option(
       '--batch <n>',
       'batch size (BiaMAT: this many primary + this many auxiliary images)',
       positiveInt,
@@ -194,9 +303,17 @@ export function benchCommand(): Command {
     .option('--workloads <list>', `comma-separated subset of ${WORKLOADS.join(',')}`, WORKLOADS.join(','))
     .option('--image-size <n>', 'image height and width', positiveInt, 32)
     .option('--profile <n>', 'print the n slowest kernels of each workload (0 = none)', (v) => Number(v), 0)
-    .option('--torch', 'also run bench/torch_bench.py (PyTorch) and print tfjs/torch ratios', false)
+    .option(
+      '--torch',
+      'also run bench/torch_bench.py (PyTorch) at its default thread count and at each of ours, and print tfjs/torch ratios',
+      false,
+    )
     .option('--torch-device <device>', 'PyTorch device: cpu, or cuda (fp32 with TF32 off)', 'cpu')
-    .option('--torch-threads <n>', 'PyTorch CPU threads (default: torch default = all cores)', positiveInt)
+    .option(
+      '--torch-threads <n>',
+      "PyTorch's CPU threads in its first run (default: its own default)",
+      positiveInt,
+    )
     .option('--json <file>', 'write the full report (per-rep times, kernel profile) as JSON');
 }
 

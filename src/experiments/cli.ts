@@ -9,6 +9,7 @@
  */
 import { Command } from 'commander';
 import { runMain, UserError } from '../util/errors';
+import { THREADS_HELP, threadsOption } from '../backend';
 import { formatResult } from './format';
 import { PROFILES, parseProfile } from './profiles';
 import { runExperiment, type RunOptions } from './runner';
@@ -65,6 +66,7 @@ function withRunFlags(cmd: Command, defaultProfile: string, defaultResults: stri
     .option('--profile <p>', PROFILES.join(' | '), defaultProfile)
     .option('--results <dir>', 'results folder (run cache)', defaultResults)
     .option('--backend <name>', 'tfjs backend (default: auto)')
+    .option('--threads <n>', THREADS_HELP, threadsOption)
     .option('--data-dir <dir>', 'dataset cache folder')
     .option('--epochs-per-call <n>', 'stop after n epochs (rerun to continue)');
 }
