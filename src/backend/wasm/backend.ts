@@ -65,6 +65,6 @@ export async function setWasmBackend(wasm: WasmPackage, requested: number): Prom
         ? `threads unavailable: ${reason}`
         : requested > MAX_WASM_THREADS
           ? `${requested} requested; tfjs-wasm 4.22's pool has at most ${MAX_WASM_THREADS}`
-          : `${requested} requested`;
+          : `${requested} requested; tfjs-wasm's pool started ${threads}`;
   return { threads, shortfall };
 }

@@ -116,10 +116,17 @@ export async function loadThreadedWasm(threads: number): Promise<ThreadedWasmMod
     locateFile: (file) => (file.endsWith('.worker.js') ? worker : path.join(dir, file)),
     mainScriptUrlOrBlob: path.join(dir, `${BUILD}.js`),
     instantiateWasm(imports, receive) {
+      let cores = 0;
       for (const table of Object.values(imports))
         for (const [name, f] of Object.entries(table))
-          if (typeof f === 'function' && f.toString().includes('hardwareConcurrency'))
+          if (typeof f === 'function' && f.toString().includes('hardwareConcurrency')) {
             table[name] = () => 2 * threads;
+            cores++;
+          }
+      if (cores === 0) {
+        fail(new Error("tfjs-wasm's core-count import was not found (a build this shim does not know)"));
+        return {};
+      }
       const pool = config.PThread!;
       for (const extra of pool.unusedWorkers.splice(threads - 1)) void extra.terminate();
       WebAssembly.instantiate(wasmBytes, imports as WebAssembly.Imports).then(
