@@ -1,37 +1,26 @@
-import { execFile } from 'child_process';
-import * as path from 'path';
-import { promisify } from 'util';
 import { maxRelativeError } from '../src/backend/kernel-check';
 import type { ThreadsReport } from '../bench/threads-check';
+import { runScript } from './child-script';
 
 // The wasm backend on 1 and on 2 threads (tfjs-wasm's threaded build, src/backend/wasm/threaded.ts)
 // gives the same numbers. Each count runs in a process of its own (bench/threads-check.ts): the
 // thread count is fixed when the wasm module starts, and a process must end by itself once its
 // work is done, with no pool worker keeping it alive — a hang fails on the timeout.
 
-const root = path.resolve(__dirname, '..');
-
-async function runAt(threads: number): Promise<ThreadsReport> {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'bench/threads-check.ts')],
-    {
-      cwd: root,
-      timeout: 100_000,
-      maxBuffer: 1 << 26,
-      env: { ...process.env, BIAMAT_BACKEND: '', BIAMAT_THREADS: String(threads) },
-    },
+const runAt = (threads: number) =>
+  runScript<ThreadsReport>(
+    'bench/threads-check.ts',
+    { BIAMAT_BACKEND: '', BIAMAT_THREADS: String(threads) },
+    100_000,
   );
-  return JSON.parse(stdout.trim().split('\n').pop() ?? '') as ThreadsReport;
-}
 
 let one: ThreadsReport;
 let two: ThreadsReport;
 
-beforeAll(async () => {
+beforeAll(() => {
   // One after the other, so that the two pools do not compete for the cores.
-  one = await runAt(1);
-  two = await runAt(2);
+  one = runAt(1);
+  two = runAt(2);
 }, 220_000);
 
 test('the backend line says how many threads run', () => {

@@ -1,9 +1,8 @@
-import { execFileSync } from 'child_process';
 import * as os from 'os';
-import * as path from 'path';
 import { UserError } from '../src/util/errors';
 import { WEBGPU_DEFAULT_KERNELS, WEBGPU_REPLACED_KERNELS, webGpuKernelSelection } from '../src/backend';
 import type { WebGpuReport } from '../src/backend/webgpu/check';
+import { runScript } from './child-script';
 
 // Our webgpu kernels (src/backend/webgpu/) against the cpu backend. The checks run
 // in a child process (bench/webgpu-check.ts): the Dawn package is ESM, which jest's CommonJS
@@ -11,32 +10,18 @@ import type { WebGpuReport } from '../src/backend/webgpu/check';
 // adapter: slow, but the same WGSL and the same validation. CI installs it
 // (.ci/setup-webgpu.sh) and then requires it; elsewhere a machine without any adapter skips.
 
-const root = path.resolve(__dirname, '..');
 const onCi = process.env.CI === 'true';
 
-function runCheck(): WebGpuReport {
-  const out = execFileSync(
-    process.execPath,
-    [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(root, 'bench/webgpu-check.ts')],
-    {
-      cwd: root,
-      encoding: 'utf8',
-      timeout: 300_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: {
-        ...process.env,
-        BIAMAT_BACKEND: '',
-        // Check every replacement, not only the default set.
-        BIAMAT_WEBGPU_KERNELS: 'all',
-        XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? os.tmpdir(),
-      },
-    },
-  );
-  const last = out.trim().split('\n').pop() ?? '';
-  return JSON.parse(last) as WebGpuReport;
-}
-
-const report = runCheck();
+const report = runScript<WebGpuReport>(
+  'bench/webgpu-check.ts',
+  {
+    BIAMAT_BACKEND: '',
+    // Check every replacement, not only the default set.
+    BIAMAT_WEBGPU_KERNELS: 'all',
+    XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? os.tmpdir(),
+  },
+  300_000,
+);
 if (!report.available && onCi) {
   throw new Error(
     `CI=true but WebGPU is not usable here (${report.reason}); run .ci/setup-webgpu.sh ` +
