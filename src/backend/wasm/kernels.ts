@@ -151,6 +151,43 @@ function phase1D(
   };
 }
 
+/** The parts of tfjs-wasm's backend the filter flip writes through. */
+interface WasmBackend extends tf.KernelBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+}
+
+/**
+ * The sub-filter of one stride phase, flipped in space and with its channel axes swapped:
+ * out[a, b, co, ci] = W[kh0 + sh·(tapsH − 1 − a), kw0 + sw·(tapsW − 1 − b), ci, co]. One pass in
+ * JS over the wasm heap: tfjs-wasm's Reverse takes 15 ms for a 3×3×256×256 filter (more on
+ * several threads), and slice, reverse and transpose were three passes.
+ */
+function flippedSubFilter(
+  backend: WasmBackend,
+  filter: tf.TensorInfo,
+  ph: Phase1D,
+  pw: Phase1D,
+  sh: number,
+  sw: number,
+): tf.TensorInfo {
+  const [, kw, ci, co] = filter.shape;
+  const out = backend.makeOutput([ph.taps, pw.taps, co, ci], 'float32');
+  // Views after the allocation: growing the heap detaches views taken before it.
+  const w = backend.typedArrayFromHeap(filter);
+  const o = backend.typedArrayFromHeap(out);
+  for (let a = 0; a < ph.taps; a++) {
+    const i = ph.k0 + sh * (ph.taps - 1 - a);
+    for (let b = 0; b < pw.taps; b++) {
+      const j = pw.k0 + sw * (pw.taps - 1 - b);
+      const src = (i * kw + j) * ci * co;
+      const dst = (a * pw.taps + b) * co * ci;
+      for (let c = 0; c < ci; c++) for (let d = 0; d < co; d++) o[dst + d * ci + c] = w[src + c * co + d];
+    }
+  }
+  return out;
+}
+
 /**
  * Conv2DBackpropInput (dx) on XNNPACK. tfjs-wasm's own kernel is a scalar C++ loop, 5–10×
  * slower than its Conv2D on the same shapes (docs/bench.md). dx of a stride-s conv is
@@ -187,10 +224,7 @@ function conv2DBackpropInput(args: {
   if (rowPhases.some((p) => degenerate(p, outHeight)) || colPhases.some((p) => degenerate(p, outWidth))) {
     return builtinConv2DBackpropInput(args);
   }
-  const transpose = wasmKernel('Transpose');
-  const reverse = wasmKernel('Reverse');
   const reshape = wasmKernel('Reshape');
-  const stridedSlice = wasmKernel('StridedSlice');
   const slice = wasmKernel('Slice');
   const concat = wasmKernel('Concat');
   const fill = wasmKernel('Fill');
@@ -208,27 +242,7 @@ function conv2DBackpropInput(args: {
           }),
         );
       }
-      let subFilter: tf.TensorInfo = filter;
-      if (sh > 1 || sw > 1) {
-        subFilter = keep(
-          stridedSlice({
-            inputs: { x: filter },
-            backend,
-            attrs: {
-              begin: [ph.k0, pw.k0, 0, 0],
-              end: [kh, kw, inChannels, outChannels],
-              strides: [sh, sw, 1, 1],
-              beginMask: 0,
-              endMask: 0,
-              ellipsisMask: 0,
-              newAxisMask: 0,
-              shrinkAxisMask: 0,
-            },
-          }),
-        );
-      }
-      const flipped = keep(reverse({ inputs: { x: subFilter }, backend, attrs: { dims: [0, 1] } }));
-      const swapped = keep(transpose({ inputs: { x: flipped }, backend, attrs: { perm: [0, 1, 3, 2] } }));
+      const swapped = keep(flippedSubFilter(backend as WasmBackend, filter, ph, pw, sh, sw));
       let dyUsed: tf.TensorInfo = dy;
       if (ph.cropBefore + ph.cropAfter + pw.cropBefore + pw.cropAfter > 0) {
         dyUsed = keep(
