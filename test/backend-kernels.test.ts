@@ -142,3 +142,30 @@ test('Identity on wasm shares memory instead of copying, and values survive disp
   expect(maxRelativeError(onWasm as Float32Array, onCpu as Float32Array)).toBeLessThanOrEqual(1e-5);
   await tf.setBackend('wasm');
 });
+
+const REDUCTIONS: Array<[number[], number | number[], boolean]> = [
+  [[8, 16, 16, 32], [0, 1, 2], false],
+  [[3, 5, 7, 4], [0, 1, 2], true],
+  [[4, 1, 1, 6], [0, 1, 2], false], // nothing to pool: tfjs's own kernel
+  [[2, 3, 4, 5], [1, 2], false], // other axes: tfjs's own kernel
+  [[6, 10], 0, false],
+];
+
+test.each(REDUCTIONS)(
+  'Sum and Mean of shape %j over %j (keepDims %s) match cpu',
+  async (shape, axis, keepDims) => {
+    const values = new Rng(9).normalArray(shape.reduce((a, b) => a * b, 1)).map((v) => v + 0.5);
+    for (const op of [tf.sum, tf.mean]) {
+      const run = () => tf.tidy(() => op(tf.tensor(values, shape), axis, keepDims));
+      const expected = await onBackend('cpu', run);
+      const before = tf.memory().numTensors;
+      await tf.setBackend('wasm');
+      const dataIds = tf.backend().numDataIds();
+      const actual = await onBackend('wasm', run);
+      expect(tf.backend().numDataIds()).toBe(dataIds);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(actual.length).toBe(expected.length);
+      expect(maxRelativeError(actual, expected)).toBeLessThanOrEqual(1e-5);
+    }
+  },
+);

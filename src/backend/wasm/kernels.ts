@@ -1,37 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * Kernels the tfjs wasm backend (4.22) lacks but training needs, built from the wasm
- * backend's own fast kernels (XNNPACK Conv2D, Transpose, Slice) so the work stays in wasm.
+ * Kernels the tfjs wasm backend (4.22) lacks but training needs, and faster replacements of
+ * slow ones, built from the wasm backend's own fast kernels (XNNPACK Conv2D, AvgPool, Transpose,
+ * Slice) so the work stays in wasm, split across its thread pool where XNNPACK runs it.
  *
  * The kernel functions below call other wasm kernels directly (as the wasm backend's own
  * kernels do) and free their intermediates with `backend.disposeData`.
  */
 
-type KernelFunc = (args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: tf.KernelBackend;
-  attrs?: tf.NamedAttrMap;
-}) => tf.TensorInfo;
-
-function wasmKernel(name: string): KernelFunc {
-  const config = tf.getKernel(name, 'wasm');
-  if (!config) throw new Error(`wasm backend has no ${name} kernel to build on`);
-  return config.kernelFunc as KernelFunc;
-}
-
-/** Runs `fn` with a list that collects intermediates, then frees them all. */
-function withScratch<T>(backend: tf.KernelBackend, fn: (keep: (t: tf.TensorInfo) => tf.TensorInfo) => T): T {
-  const scratch: tf.TensorInfo[] = [];
-  try {
-    return fn((t) => {
-      scratch.push(t);
-      return t;
-    });
-  } finally {
-    for (const t of scratch) backend.disposeData(t.dataId);
-  }
-}
+import { wasmKernel, withScratch, type KernelFunc } from './util';
+import { leadingAxesReduction } from './reduce';
 
 /**
  * Conv2DBackpropFilter, NHWC, dilation 1: tfjs-wasm 4.22 has none (tfjs#8474,
@@ -337,8 +316,9 @@ let registered = false;
 
 /**
  * Registers the training kernels the wasm backend lacks (Conv2DBackpropFilter) and replaces
- * two slow ones (Conv2DBackpropInput, Identity) unless `replaceSlowKernels` is false
- * (default: env BIAMAT_WASM_STOCK_KERNELS=1 turns the replacement off). Idempotent.
+ * slow ones (Conv2DBackpropInput, Identity, Sum and Mean over N, H, W) unless
+ * `replaceSlowKernels` is false (default: env BIAMAT_WASM_STOCK_KERNELS=1 turns the replacement
+ * off). Idempotent.
  */
 export function registerWasmTrainingKernels(
   opts: { replaceSlowKernels?: boolean } = {
@@ -358,7 +338,7 @@ export function registerWasmTrainingKernels(
     });
   }
   registered = true;
-  // BIAMAT_WASM_STOCK_KERNELS=1 keeps tfjs-wasm's own dx and Identity, for before/after benches.
+  // BIAMAT_WASM_STOCK_KERNELS=1 keeps tfjs-wasm's own kernels, for before/after benches.
   if (opts.replaceSlowKernels === false) return;
   const builtin = tf.getKernel('Conv2DBackpropInput', 'wasm');
   if (!builtin) throw new Error('wasm backend has no Conv2DBackpropInput kernel');
@@ -379,4 +359,15 @@ export function registerWasmTrainingKernels(
     backendName: 'wasm',
     kernelFunc: sharingIdentity as unknown as tf.KernelFunc,
   });
+  for (const kind of ['Sum', 'Mean'] as const) {
+    const config = tf.getKernel(kind, 'wasm');
+    if (!config) throw new Error(`wasm backend has no ${kind} kernel`);
+    tf.unregisterKernel(kind, 'wasm');
+    tf.registerKernel({
+      kernelName: kind,
+      backendName: 'wasm',
+      setupFunc: config.setupFunc,
+      kernelFunc: leadingAxesReduction(kind, config.kernelFunc as KernelFunc) as unknown as tf.KernelFunc,
+    });
+  }
 }
