@@ -1,10 +1,64 @@
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
 import type { Classifier } from '../src/models/types';
 import { AutoAttack, autoAttackList, FABT } from '../src/attacks';
 import { projectLinfHyperplane } from '../src/attacks/fab';
 import { squareFraction } from '../src/attacks/square';
 import { dlrLoss, dlrTargetedLoss } from '../src/attacks/common';
 import { Rng } from '../src/util/rng';
+
+/**
+ * FAB's projection as defined: `bisections` halvings of [0,1] on the backend's float32 reach,
+ * then linear interpolation on the last piece (the workbench's original tensor code; the fast
+ * projectLinfHyperplane must return exactly these bits).
+ */
+function projectByBisection(t: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, bisections = 24): tf.Tensor2D {
+  return tf.tidy(() => {
+    const c = tf.sub(b, tf.sum(tf.mul(w, t), 1));
+    const s = tf.where(tf.greaterEqual(c, 0), tf.onesLike(c), tf.neg(tf.onesLike(c)));
+    const dir = tf.mul(tf.sign(w), tf.reshape(s, [-1, 1]));
+    const cap = tf.where(tf.greater(dir, 0), tf.sub(1, t), tf.where(tf.less(dir, 0), t, tf.zerosLike(t)));
+    const absW = tf.abs(w);
+    const need = tf.abs(c);
+    const reach = (lam: tf.Tensor) => tf.sum(tf.mul(absW, tf.minimum(tf.reshape(lam, [-1, 1]), cap)), 1);
+    let lo: tf.Tensor = tf.zerosLike(c);
+    let hi: tf.Tensor = tf.onesLike(c);
+    for (let i = 0; i < bisections; i++) {
+      const mid = tf.mul(tf.add(lo, hi), 0.5);
+      const ok = tf.greaterEqual(reach(mid), need);
+      hi = tf.where(ok, mid, hi);
+      lo = tf.where(ok, lo, mid);
+    }
+    const slope = tf.sum(tf.mul(absW, tf.cast(tf.greater(cap, tf.reshape(lo, [-1, 1])), 'float32')), 1);
+    const exact = tf.add(lo, tf.div(tf.sub(need, reach(lo)), tf.maximum(slope, 1e-30)));
+    const lam = tf.minimum(tf.maximum(exact, lo), hi);
+    return tf.mul(dir, tf.minimum(tf.reshape(lam, [-1, 1]), cap)) as tf.Tensor2D;
+  });
+}
+
+/** Rows like FAB's (gradients of an image model, a plane near the point) plus edge cases. */
+function projectionCases(): { t: number[]; w: number[]; b: number[]; n: number; d: number } {
+  const rng = new Rng(11);
+  const n = 40,
+    d = 300;
+  const t = Array.from(rng.uniformArray(n * d));
+  const w = Array.from(rng.normalArray(n * d, 0, 0.01));
+  for (let k = 0; k < n * d; k += 7) t[k] = k % 2 ? 0 : 1; // saturated pixels: caps of 0 and 1
+  for (let k = 0; k < n * d; k += 13) w[k] = 0;
+  const b: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let dot = 0,
+      l1 = 0;
+    for (let k = i * d; k < (i + 1) * d; k++) {
+      dot += w[k] * t[k];
+      l1 += Math.abs(w[k]);
+    }
+    // Steps of radius ~1e-4 … 0.5, one on the plane already, two out of reach.
+    const r = i === 0 ? 0 : i >= n - 2 ? 5 : 10 ** -rng.uniform(0.3, 4);
+    b.push(dot + (i % 2 ? 1 : -1) * r * l1);
+  }
+  return { t, w, b, n, d };
+}
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -67,7 +121,7 @@ describe('attack pieces', () => {
     const t = tf.tensor2d(rng.uniformArray(n * d), [n, d]);
     const w = tf.tensor2d(rng.normalArray(n * d), [n, d]);
     const b = tf.tensor1d(rng.uniformArray(n, -0.5, 0.5));
-    const delta = projectLinfHyperplane(t, w, b);
+    const delta = await projectLinfHyperplane(t, w, b);
     const [T, W, B, D] = await Promise.all([t.data(), w.data(), b.data(), delta.data()]);
     for (let i = 0; i < n; i++) {
       const row = (a: ArrayLike<number>) => Array.from({ length: d }, (_, k) => a[i * d + k]);
@@ -96,6 +150,27 @@ describe('attack pieces', () => {
       }
     }
     tf.dispose([t, w, b, delta]);
+  });
+
+  it("the fast FAB projection returns exactly the bisection's bits (cpu and wasm)", async () => {
+    const { t, w, b, n, d } = projectionCases();
+    for (const backend of ['cpu', 'wasm']) {
+      await tf.setBackend(backend);
+      const tt = tf.tensor2d(t, [n, d]),
+        wt = tf.tensor2d(w, [n, d]),
+        bt = tf.tensor1d(b);
+      const before = tf.memory().numTensors;
+      const fast = await projectLinfHyperplane(tt, wt, bt);
+      const slow = projectByBisection(tt, wt, bt);
+      const [f, s] = await Promise.all([fast.data(), slow.data()]);
+      tf.dispose([fast, slow]);
+      expect([backend, tf.memory().numTensors]).toEqual([backend, before]);
+      let differing = 0;
+      for (let k = 0; k < f.length; k++) if (!Object.is(f[k], s[k])) differing++;
+      expect([backend, differing]).toEqual([backend, 0]);
+      tf.dispose([tt, wt, bt]);
+    }
+    await tf.setBackend('cpu');
   });
 
   it('FAB-T finds the minimal L∞ perturbation of a linear 2-class model (up to its overshoot)', async () => {
