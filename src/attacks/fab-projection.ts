@@ -16,9 +16,10 @@ import * as tf from '@tensorflow/tfjs';
  * bisection's end point is fixed by where reach crosses the need on the grid of multiples of
  * δ = 2^−bisections: hi = the smallest grid point in (0,1) with reach(hi) ≥ need (1 if none),
  * lo = hi − δ. We find λ* on the host in float64 (Newton on the concave, piecewise-linear
- * reach), take the grid point above it and check it and the point below with the backend's own
- * reach (the same Multiply and Sum kernels on the same [n, D] shapes as the bisection, so the
- * same bits); rows whose check fails are bisected exactly within their bracket. Then lo, hi
+ * reach), move to the grid crossing of the host's emulation of the backend's float32 reach,
+ * and check that point and the one below with the backend's own reach (the same Multiply and
+ * Sum kernels on the same [n, D] shapes as the bisection, so the same bits); rows whose check
+ * fails (an emulation that does not match the backend) are bisected exactly on the backend. Then lo, hi
  * and the interpolation are the bisection's. Element-wise min/select run on the host (exact;
  * tfjs-wasm's broadcasting Minimum/Greater cost ~40 ms per [260, 3072] pass).
  */
@@ -69,9 +70,13 @@ export async function projectLinfHyperplane(
   const kLo = new Float64Array(n);
   const kHi = new Float64Array(n);
   const guess = new Float64Array(n);
+  // The host's guess: Newton's λ*, then the crossing of reach as the host computes it in the
+  // backend's summation order (sequential float32 on wasm, float64 then rounded on cpu).
+  const f64Sum = tf.getBackend() === 'cpu';
   for (let i = 0; i < n; i++) {
     const lam = newtonRoot(absW, cap, i * d, d, need[i]);
-    guess[i] = Math.min(Math.max(Math.ceil(lam / delta), 1), top);
+    const g = Math.min(Math.max(Math.ceil(lam / delta), 1), top);
+    guess[i] = crossing(g, top, (k) => hostReach(absW, cap, i * d, d, k * delta, f64Sum) >= need[i]);
   }
   // Check the guess and the grid point below it.
   const probeHi = Float64Array.from(guess, (g) => Math.min(g, top - 1));
@@ -98,7 +103,7 @@ export async function projectLinfHyperplane(
     }
   }
   // The bisection's closing step, with its kernels: interpolate on the last piece.
-  const reachLo = await reachAt(kLo);
+  const reachLo = kLo.every((k, i) => k === probeLo[i]) ? rLo : await reachAt(kLo);
   const above = new Float32Array(size);
   for (let i = 0; i < n; i++) {
     const lo = Math.fround(kLo[i] * delta);
@@ -121,6 +126,45 @@ export async function projectLinfHyperplane(
   for (let i = 0; i < n; i++)
     for (let j = i * d; j < (i + 1) * d; j++) out[j] = dir[j] * Math.min(lamV[i], cap[j]);
   return tf.tensor2d(out, [n, d]);
+}
+
+/**
+ * The smallest k in [1, top] with p(k), p monotone (false … true), p(top) taken as true and
+ * p(0) as false, searched outward from the guess g (gallop, then bisect).
+ */
+function crossing(g: number, top: number, p: (k: number) => boolean): number {
+  const test = (k: number) => (k >= top ? true : k <= 0 ? false : p(k));
+  let lo = g - 1,
+    hi = g;
+  if (!test(hi)) {
+    for (let step = 1; !test(hi); step *= 2) [lo, hi] = [hi, Math.min(hi + step, top)];
+  } else if (test(lo)) {
+    for (let step = 1; test(lo); step *= 2) [hi, lo] = [lo, Math.max(lo - step, 0)];
+  }
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (test(mid)) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+/** reach(λ) of one row as the host's emulation of the backend: float32 products, then the sum. */
+function hostReach(
+  a: Float32Array,
+  c: Float32Array,
+  off: number,
+  d: number,
+  lam: number,
+  f64Sum: boolean,
+): number {
+  let s = 0;
+  if (f64Sum) {
+    for (let j = off; j < off + d; j++) s += Math.fround(a[j] * Math.min(lam, c[j]));
+    return Math.fround(s);
+  }
+  for (let j = off; j < off + d; j++) s = Math.fround(s + Math.fround(a[j] * Math.min(lam, c[j])));
+  return s;
 }
 
 /**
