@@ -45,6 +45,7 @@ function projectionCases(): { t: number[]; w: number[]; b: number[]; n: number; 
   const w = Array.from(rng.normalArray(n * d, 0, 0.01));
   for (let k = 0; k < n * d; k += 7) t[k] = k % 2 ? 0 : 1; // saturated pixels: caps of 0 and 1
   for (let k = 0; k < n * d; k += 13) w[k] = 0;
+  for (let k = 5; k < n * d; k += 17) w[k] = k % 2 ? 1e-39 : -1e-40; // subnormal gradients (ReLU nets have them)
   const b: number[] = [];
   for (let i = 0; i < n; i++) {
     let dot = 0,

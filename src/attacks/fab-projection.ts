@@ -31,25 +31,29 @@ export async function projectLinfHyperplane(
 ): Promise<tf.Tensor2D> {
   const [n, d] = t.shape;
   if (n === 0) return tf.zeros([0, d]);
-  const cT = tf.tidy(() => tf.sub(b, tf.sum(tf.mul(w, t), 1)));
+  // c, the side of the plane and dir come from the backend's own kernels (tfjs-wasm's Sign
+  // returns 0 for subnormal inputs, Math.sign does not).
+  const { cT, dirT } = tf.tidy(() => {
+    const c = tf.sub(b, tf.sum(tf.mul(w, t), 1));
+    const s = tf.where(tf.greaterEqual(c, 0), tf.onesLike(c), tf.neg(tf.onesLike(c)));
+    return { cT: c, dirT: tf.mul(tf.sign(w), tf.reshape(s, [-1, 1])) };
+  });
   const absWT = tf.abs(w);
-  const [cv, tv, wv] = (await Promise.all([cT.data(), t.data(), w.data()])) as Float32Array[];
-  cT.dispose();
+  const [cv, tv, wv, dir] = (await Promise.all([
+    cT.data(),
+    t.data(),
+    w.data(),
+    dirT.data(),
+  ])) as Float32Array[];
+  tf.dispose([cT, dirT]);
   const size = n * d;
   const absW = new Float32Array(size);
-  const dir = new Float32Array(size);
   const cap = new Float32Array(size);
   const need = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const s = cv[i] >= 0 ? 1 : -1;
-    need[i] = Math.abs(cv[i]);
-    for (let k = i * d; k < (i + 1) * d; k++) {
-      const wk = wv[k];
-      absW[k] = Math.abs(wk);
-      const dk = Math.sign(wk) * s;
-      dir[k] = dk;
-      cap[k] = dk > 0 ? 1 - tv[k] : dk < 0 ? tv[k] : 0;
-    }
+  for (let i = 0; i < n; i++) need[i] = Math.abs(cv[i]);
+  for (let k = 0; k < size; k++) {
+    absW[k] = Math.abs(wv[k]);
+    cap[k] = dir[k] > 0 ? 1 - tv[k] : dir[k] < 0 ? tv[k] : 0;
   }
   const delta = 2 ** -bisections;
   const top = 2 ** bisections;
