@@ -12,12 +12,11 @@
  *   npm run bench:aa -- --attacks FAB-T --profile 15   # one attack alone, under tf.profile: slowest kernels
  *
  * The small-cnn is an AT-trained `small-cnn` (width 16) from the library's own experiment
- * runner: Table 2's CIFAR-10 AT row at the small profile with 20,000 training images (PGD-5
- * AT, 10 epochs), trained once on first use (about half an hour on one core) and cached under
+ * runner: Table 2's CIFAR-10 AT row at the small profile (5,000 training images, PGD-5 AT,
+ * 10 epochs), trained once on first use (about 8 minutes on one core) and cached under
  * `--results` (default results/bench) by the run cache; the same as
  *
- *   npm run experiments -- run table2/c10-at --profile small --results results/bench --backend wasm \
- *     model.width=16 subset.primaryTrain=20000
+ *   npm run experiments -- run table2/c10-at --profile small --results results/bench --backend wasm model.width=16
  */
 import { createHash } from 'crypto';
 import * as os from 'os';
@@ -42,7 +41,7 @@ const EPS = 8 / 255;
 const CIFAR_NORMALIZATION = { mean: [0.4914, 0.4822, 0.4465], std: [0.2471, 0.2435, 0.2616] };
 /** The bench model's training run: Table 2's CIFAR-10 AT row, small profile, these overrides. */
 const TRAIN_ID = 'table2/c10-at';
-const TRAIN_OVERRIDES = { model: { width: 16 }, subset: { primaryTrain: 20000 } };
+const TRAIN_OVERRIDES = { model: { width: 16 } };
 
 export interface AaBenchOptions {
   model: 'small-cnn' | 'wrn-16-4';
