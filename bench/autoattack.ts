@@ -9,7 +9,10 @@
  *   npm run bench:aa -- --model wrn-16-4 --batch 128   # WRN-16-4, random weights, predicted labels
  *   npm run bench:aa -- --n 100 --json before.json     # fewer images; write the numbers
  *   npm run bench:aa -- --check before.json            # also compare flags and x_adv with an earlier run
- *   npm run bench:aa -- --attacks FAB-T --profile 15   # one attack alone, under tf.profile: slowest kernels
+ *   npm run bench:aa -- --n 40 --attacks APGD-CE --profile 15  # under tf.profile: slowest kernels
+ *
+ * --profile is for short runs (one attack, few images): tfjs's profiler keeps every kernel call
+ * and overflows the stack past about 10^5 of them; its kernel times are wall time.
  *
  * The small-cnn is an AT-trained `small-cnn` (width 16) from the library's own experiment
  * runner: Table 2's CIFAR-10 AT row at the small profile (5,000 training images, PGD-5 AT,
