@@ -9,6 +9,7 @@
  *   npm run bench:aa -- --model wrn-16-4 --batch 128   # WRN-16-4, random weights, predicted labels
  *   npm run bench:aa -- --n 100 --json before.json     # fewer images; write the numbers
  *   npm run bench:aa -- --check before.json            # also compare flags and x_adv with an earlier run
+ *   npm run bench:aa -- --n 40 --attacks FAB-T --eps 16/255  # one attack alone, at a radius where it succeeds
  *   npm run bench:aa -- --n 40 --attacks APGD-CE --profile 15  # under tf.profile: slowest kernels
  *
  * --profile is for short runs (one attack, few images): tfjs's profiler keeps every kernel call
@@ -30,7 +31,7 @@ import { initBackend } from '../src/backend';
 import { ensureDataset, loadDataset } from '../src/data';
 import { createModel, asClassifier, type TwoHeadModel } from '../src/models';
 import { loadModel } from '../src/models/checkpoint';
-import { AutoAttack, autoAttackList, type AutoAttackResult } from '../src/attacks';
+import { AutoAttack, autoAttackList, epsFraction, type AutoAttackResult } from '../src/attacks';
 import { runExperiment } from '../src/experiments/runner';
 import { scaleConfig } from '../src/experiments/scale';
 import { withOverrides } from '../src/experiments/schema';
@@ -40,7 +41,6 @@ import { UserError, runMain } from '../src/util/errors';
 import { writeJsonAtomic } from '../src/util/atomic';
 import * as fs from 'fs';
 
-const EPS = 8 / 255;
 const CIFAR_NORMALIZATION = { mean: [0.4914, 0.4822, 0.4465], std: [0.2471, 0.2435, 0.2616] };
 /** The bench model's training run: Table 2's CIFAR-10 AT row, small profile, these overrides. */
 const TRAIN_ID = 'table2/c10-at';
@@ -61,6 +61,8 @@ export interface AaBenchOptions {
   json?: string;
   check?: string;
   profile: number;
+  /** ε as a fraction or decimal (default 8/255). */
+  eps?: string;
 }
 
 export interface AaBenchReport {
@@ -86,6 +88,14 @@ export interface AaBenchReport {
   loadAverageEnd: number[];
   kernels?: { name: string; calls: number; ms: number }[];
   date: string;
+}
+
+function parseEps(v: string): number {
+  const m = /^(\d+)\/(\d+)$/.exec(v);
+  const eps = m ? Number(m[1]) / Number(m[2]) : Number(v);
+  if (!(Number.isFinite(eps) && eps > 0 && eps <= 1))
+    throw new UserError(`--eps must be a fraction like 8/255 or a number in (0, 1], got ${v}`);
+  return eps;
 }
 
 function positiveInt(value: string): number {
@@ -169,6 +179,7 @@ export async function runAaBench(
   }
   const clf = asClassifier(model, 'primary', 'eval');
   const { x, y } = await data((t) => clf.logits(t), o, labels);
+  const EPS = parseEps(o.eps ?? '8/255');
   const standard = autoAttackList('standard', EPS, o.seed);
   const picked = o.attacks ? o.attacks.split(',').map((s) => s.trim()) : null;
   if (picked)
@@ -189,7 +200,7 @@ export async function runAaBench(
     : new AutoAttack({ eps: EPS, version: 'standard', seed: o.seed, log });
   log(
     `AutoAttack bench: ${o.model} (${weights}), ${o.n} CIFAR-10 test images (${labels} labels), batch ${batch}, ` +
-      `eps 8/255, seed ${o.seed}, ${backend.name}; load average ${os
+      `eps ${epsFraction(EPS)}, seed ${o.seed}, ${backend.name}; load average ${os
         .loadavg()
         .map((v) => v.toFixed(2))
         .join(' ')}`,
@@ -312,6 +323,11 @@ export function aaBenchCommand(): Command {
     .option('--n <n>', 'first n CIFAR-10 test images', positiveInt, 500)
     .option('--batch <n>', 'AutoAttack batch size (default 250 small-cnn, 128 wrn-16-4)', positiveInt)
     .option('--seed <n>', 'AutoAttack seed', (v) => Number(v), 0)
+    .option(
+      '--eps <e>',
+      'L∞ radius, e.g. 16/255 (a larger ε makes FAB-T and Square succeed, so --check sees their outputs)',
+      '8/255',
+    )
     .option(
       '--labels <which>',
       "'true' or 'predicted' (default: true for small-cnn, predicted for random weights)",
