@@ -3,38 +3,10 @@ import '@tensorflow/tfjs-backend-wasm';
 import type { Classifier } from '../src/models/types';
 import { AutoAttack, autoAttackList, FABT } from '../src/attacks';
 import { projectLinfHyperplane } from '../src/attacks/fab';
+import { projectByBisection } from '../src/attacks/fab-projection';
 import { squareFraction } from '../src/attacks/square';
 import { dlrLoss, dlrTargetedLoss } from '../src/attacks/common';
 import { Rng } from '../src/util/rng';
-
-/**
- * FAB's projection as defined: `bisections` halvings of [0,1] on the backend's float32 reach,
- * then linear interpolation on the last piece (the workbench's original tensor code; the fast
- * projectLinfHyperplane must return exactly these bits).
- */
-function projectByBisection(t: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, bisections = 24): tf.Tensor2D {
-  return tf.tidy(() => {
-    const c = tf.sub(b, tf.sum(tf.mul(w, t), 1));
-    const s = tf.where(tf.greaterEqual(c, 0), tf.onesLike(c), tf.neg(tf.onesLike(c)));
-    const dir = tf.mul(tf.sign(w), tf.reshape(s, [-1, 1]));
-    const cap = tf.where(tf.greater(dir, 0), tf.sub(1, t), tf.where(tf.less(dir, 0), t, tf.zerosLike(t)));
-    const absW = tf.abs(w);
-    const need = tf.abs(c);
-    const reach = (lam: tf.Tensor) => tf.sum(tf.mul(absW, tf.minimum(tf.reshape(lam, [-1, 1]), cap)), 1);
-    let lo: tf.Tensor = tf.zerosLike(c);
-    let hi: tf.Tensor = tf.onesLike(c);
-    for (let i = 0; i < bisections; i++) {
-      const mid = tf.mul(tf.add(lo, hi), 0.5);
-      const ok = tf.greaterEqual(reach(mid), need);
-      hi = tf.where(ok, mid, hi);
-      lo = tf.where(ok, lo, mid);
-    }
-    const slope = tf.sum(tf.mul(absW, tf.cast(tf.greater(cap, tf.reshape(lo, [-1, 1])), 'float32')), 1);
-    const exact = tf.add(lo, tf.div(tf.sub(need, reach(lo)), tf.maximum(slope, 1e-30)));
-    const lam = tf.minimum(tf.maximum(exact, lo), hi);
-    return tf.mul(dir, tf.minimum(tf.reshape(lam, [-1, 1]), cap)) as tf.Tensor2D;
-  });
-}
 
 /** Rows like FAB's (gradients of an image model, a plane near the point) plus edge cases. */
 function projectionCases(): { t: number[]; w: number[]; b: number[]; n: number; d: number } {

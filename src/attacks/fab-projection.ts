@@ -21,7 +21,9 @@ import * as tf from '@tensorflow/tfjs';
  * Sum kernels on the same [n, D] shapes as the bisection, so the same bits); rows whose check
  * fails (an emulation that does not match the backend) are bisected exactly on the backend. Then lo, hi
  * and the interpolation are the bisection's. Element-wise min/select run on the host (exact;
- * tfjs-wasm's broadcasting Minimum/Greater cost ~40 ms per [260, 3072] pass).
+ * tfjs-wasm's broadcasting Minimum/Greater cost ~40 ms per [260, 3072] pass). On GPU backends
+ * (webgpu, webgl), where those passes are cheap and reading back is not, it runs the bisection
+ * itself (projectByBisection).
  */
 export async function projectLinfHyperplane(
   t: tf.Tensor2D,
@@ -31,6 +33,7 @@ export async function projectLinfHyperplane(
 ): Promise<tf.Tensor2D> {
   const [n, d] = t.shape;
   if (n === 0) return tf.zeros([0, d]);
+  if (GPU_BACKENDS.includes(tf.getBackend())) return projectByBisection(t, w, b, bisections);
   // c, the side of the plane and dir come from the backend's own kernels (tfjs-wasm's Sign
   // returns 0 for subnormal inputs, Math.sign does not).
   const { cT, dirT } = tf.tidy(() => {
@@ -130,6 +133,42 @@ export async function projectLinfHyperplane(
   for (let i = 0; i < n; i++)
     for (let j = i * d; j < (i + 1) * d; j++) out[j] = dir[j] * Math.min(lamV[i], cap[j]);
   return tf.tensor2d(out, [n, d]);
+}
+
+const GPU_BACKENDS = ['webgpu', 'webgl'];
+
+/**
+ * The projection as defined: `bisections` halvings of [0,1] on the backend's float32 reach, then
+ * linear interpolation on the last piece, all as tensor ops (the workbench's original code, and
+ * what projectLinfHyperplane must equal bit for bit).
+ */
+export function projectByBisection(
+  t: tf.Tensor2D,
+  w: tf.Tensor2D,
+  b: tf.Tensor1D,
+  bisections = 24,
+): tf.Tensor2D {
+  return tf.tidy(() => {
+    const c = tf.sub(b, tf.sum(tf.mul(w, t), 1));
+    const s = tf.where(tf.greaterEqual(c, 0), tf.onesLike(c), tf.neg(tf.onesLike(c)));
+    const dir = tf.mul(tf.sign(w), tf.reshape(s, [-1, 1]));
+    const cap = tf.where(tf.greater(dir, 0), tf.sub(1, t), tf.where(tf.less(dir, 0), t, tf.zerosLike(t)));
+    const absW = tf.abs(w);
+    const need = tf.abs(c);
+    const reach = (lam: tf.Tensor) => tf.sum(tf.mul(absW, tf.minimum(tf.reshape(lam, [-1, 1]), cap)), 1);
+    let lo: tf.Tensor = tf.zerosLike(c);
+    let hi: tf.Tensor = tf.onesLike(c);
+    for (let i = 0; i < bisections; i++) {
+      const mid = tf.mul(tf.add(lo, hi), 0.5);
+      const ok = tf.greaterEqual(reach(mid), need);
+      hi = tf.where(ok, mid, hi);
+      lo = tf.where(ok, lo, mid);
+    }
+    const slope = tf.sum(tf.mul(absW, tf.cast(tf.greater(cap, tf.reshape(lo, [-1, 1])), 'float32')), 1);
+    const exact = tf.add(lo, tf.div(tf.sub(need, reach(lo)), tf.maximum(slope, 1e-30)));
+    const lam = tf.minimum(tf.maximum(exact, lo), hi);
+    return tf.mul(dir, tf.minimum(tf.reshape(lam, [-1, 1]), cap)) as tf.Tensor2D;
+  });
 }
 
 /**
