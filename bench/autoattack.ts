@@ -30,13 +30,13 @@ import { Command, InvalidArgumentError } from 'commander';
 import { initBackend } from '../src/backend';
 import { ensureDataset, loadDataset } from '../src/data';
 import { createModel, asClassifier, type TwoHeadModel } from '../src/models';
-import { loadModel } from '../src/models/checkpoint';
+import { loadModel } from '../src/models/weights';
 import { AutoAttack, autoAttackList, epsFraction, type AutoAttackResult } from '../src/attacks';
 import { runExperiment } from '../src/experiments/runner';
 import { scaleConfig } from '../src/experiments/scale';
 import { withOverrides } from '../src/experiments/schema';
-import { TABLE2 } from '../src/experiments/tables/table2';
-import { runPaths } from '../src/train/run_cache';
+import { findExperiment } from '../src/experiments/tables';
+import { runPaths } from '../src/train/run-cache';
 import { UserError, runMain } from '../src/util/errors';
 import { writeJsonAtomic } from '../src/util/atomic';
 import * as fs from 'fs';
@@ -106,7 +106,7 @@ function positiveInt(value: string): number {
 
 /** Base path of the cached AT-trained small-cnn; trains it first if it is not there. */
 async function benchSmallCnn(o: AaBenchOptions, log: (l: string) => void): Promise<string> {
-  const config = TABLE2.find((c) => c.id === TRAIN_ID)!;
+  const config = findExperiment(TRAIN_ID);
   const scaled = withOverrides(
     scaleConfig(withOverrides(config, TRAIN_OVERRIDES), 'small').config,
     TRAIN_OVERRIDES,

@@ -171,7 +171,7 @@ export function stepFunction(workload: Workload, s: BenchSetup): () => tf.Scalar
         });
     case 'biamat': {
       // Primary and auxiliary batches go through the shared trunk together; the loss is the
-      // unweighted sum of both heads' cross-entropies (spec §2), for the attack and the update.
+      // unweighted sum of both heads' cross-entropies (docs/method.md §2), for the attack and the update.
       const n = x.shape[0];
       const bothLoss = (
         xb: tf.Tensor4D,

@@ -11,7 +11,8 @@
  */
 import { Command, Option } from 'commander';
 import { runMain, UserError } from '../src/util/errors';
-import { buildReport, checkProfile, defaultOutDir, mergeShards, runProfile } from './harness';
+import { PROFILES, parseProfile } from '../src/experiments/profiles';
+import { buildReport, defaultOutDir, mergeShards, runProfile } from './harness';
 import type { JsonValue } from './notebook';
 import { parseShard } from './plan';
 
@@ -47,7 +48,7 @@ async function main(): Promise<number> {
   program
     .command('run', { isDefault: true })
     .description('execute the notebooks of a profile and build the report (the default command)')
-    .addOption(new Option('--profile <name>', 'smoke | small | paper').default('smoke'))
+    .addOption(new Option('--profile <name>', PROFILES.join(' | ')).default('smoke'))
     .option('--only <notebook...>', 'run only these notebooks (catalog id, file name, or two-digit prefix)')
     .option('--jupyter', 'run through a real Jupyter kernel (nbclient + tslab) instead of in-process')
     .option('--shard <i/n>', 'run only shard i of n of the profile (deterministic split)')
@@ -67,7 +68,7 @@ async function main(): Promise<number> {
     )
     .action(async (o) => {
       const r = await runProfile({
-        profile: checkProfile(o.profile),
+        profile: parseProfile(o.profile),
         notebooksDir: o.notebooks,
         only: o.only,
         jupyter: !!o.jupyter,
@@ -94,11 +95,11 @@ async function main(): Promise<number> {
   program
     .command('report')
     .description('rebuild the report of an existing results dir without running anything')
-    .option('--profile <name>', 'smoke | small | paper', 'smoke')
+    .option('--profile <name>', PROFILES.join(' | '), 'smoke')
     .option('--out <dir>', 'results dir (default results/<profile>)')
     .option('--no-render', 'skip the headless-Chromium check and PNG export')
     .action(async (o) => {
-      exitCode = (await buildReport(o.out ?? defaultOutDir(checkProfile(o.profile)), { render: o.render }))
+      exitCode = (await buildReport(o.out ?? defaultOutDir(parseProfile(o.profile)), { render: o.render }))
         .exitCode;
     });
 

@@ -5,17 +5,19 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ensureDataset } from '../src/data';
+import { PROFILE_SPECS, type Profile } from '../src/experiments/profiles';
+import { OFFLINE_DATASETS } from '../src/experiments/standins';
+import { loadRecords, removeRecordsOf } from '../src/report/records';
 import { UserError } from '../src/util/errors';
-import { PROFILES, type Profile } from './expectations/types';
 import { jupyterProblem } from './kernel';
 import { MANIFEST_FILE, readManifest, writeManifest, type Manifest, type RunEntry } from './manifest';
 import { injectParameters, readNotebook, type JsonValue } from './notebook';
-import { planRuns, PROFILE_SPECS, shardRuns } from './plan';
-import { buildReportModel, writeHtml, writeReportFiles, type RenderCheck, type ReportModel } from './report';
-import { loadRecords, removeRecordsOf } from './results';
+import { planRuns, shardRuns } from './plan';
+import { buildReportModel, writeHtml, writeMarkdown, type RenderCheck, type ReportModel } from './report';
 import { PROJECT_ROOT, runNotebook } from './runner';
 
-export interface RunOptions {
+/** What one `npm run repro` does: which profile and notebooks, how, and where the results go. */
+export interface HarnessOptions {
   profile: Profile;
   notebooksDir?: string;
   only?: string[];
@@ -34,9 +36,6 @@ export interface RunOptions {
    */
   prepareData?: boolean;
 }
-
-/** What the result notebooks (02–08) read: the primary set and the offline stand-ins (spec §5). */
-export const RESULT_DATASETS = ['cifar10', 'mnist32', 'tin32'];
 
 /**
  * Makes sure every dataset in `names` is prepared. One that cannot be (no local copy, offline)
@@ -75,13 +74,6 @@ function versions(): Record<string, string> {
   return { node: process.version, tslab, platform: `${process.platform}-${process.arch}` };
 }
 
-export function checkProfile(name: string): Profile {
-  if (!(PROFILES as readonly string[]).includes(name)) {
-    throw new UserError(`unknown profile ${name}`, `choose one of: ${PROFILES.join(', ')}`);
-  }
-  return name as Profile;
-}
-
 /** What a run or merge writes into a results dir: removed before a fresh (non-incremental) one. */
 const GENERATED_OUTPUTS = [
   'notebooks',
@@ -97,7 +89,7 @@ function clearOutputs(outDir: string): void {
   for (const p of GENERATED_OUTPUTS) fs.rmSync(path.join(outDir, p), { recursive: true, force: true });
 }
 
-export async function runProfile(opts: RunOptions): Promise<HarnessResult> {
+export async function runProfile(opts: HarnessOptions): Promise<HarnessResult> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const profile = opts.profile;
   const spec = PROFILE_SPECS[profile];
@@ -117,7 +109,7 @@ export async function runProfile(opts: RunOptions): Promise<HarnessResult> {
   }
 
   if (opts.prepareData && runs.some((r) => r.notebook !== '01-theory'))
-    await prepareResultData(RESULT_DATASETS, log);
+    await prepareResultData(OFFLINE_DATASETS, log);
 
   // A partial run (--only, no shard) updates an existing report; anything else starts clean.
   const incremental = !!opts.only?.length && !opts.shard && fs.existsSync(path.join(outDir, MANIFEST_FILE));
@@ -289,7 +281,7 @@ export async function buildReport(
     const { renderReport } = await import('./render');
     check = await renderReport(html, outDir);
   }
-  writeReportFiles(outDir, model, check);
+  writeMarkdown(outDir, model, check);
   const c = model.counts;
   log(
     `report: ${path.join(outDir, 'report.md')} — claims ${c.reproduced} reproduced, ${c['not reproduced']} not reproduced, ${c.inconclusive} inconclusive; ` +
@@ -298,8 +290,7 @@ export async function buildReport(
   if (check) log(`report check: ${check.ok ? 'passed' : 'FAILED'} — ${check.detail}`);
   for (const t of model.tables) {
     for (const r of t.claims)
-      if (r.verdict === 'not reproduced')
-        log(`  not reproduced: [${t.exp.table}] ${r.claim.text} — ${r.evidence}`);
+      if (r.verdict === 'not reproduced') log(`  not reproduced: [${t.id}] ${r.claim.text} — ${r.evidence}`);
   }
   const exitCode = model.failed || (check && !check.ok) ? 1 : 0;
   return { outDir, model, check, exitCode };

@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { writeJsonAtomic } from '../src/util/atomic';
 import { UserError } from '../src/util/errors';
-import type { Profile } from './expectations/types';
+import type { Profile } from '../src/experiments/profiles';
 import type { NotebookFailure } from './runner';
 
 export interface RunEntry {

@@ -1,18 +1,19 @@
 /**
- * What a profile runs: the catalog of result notebooks, the profiles, and the deterministic
- * split of a profile's runs across machines (--shard i/n).
+ * What a profile runs: the catalog of result notebooks (which tables each records), one run
+ * per notebook and seed, and the deterministic split of a profile's runs across machines
+ * (--shard i/n). The profiles themselves are src/experiments/profiles.ts.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { UserError } from '../src/util/errors';
-import type { Profile } from './expectations/types';
+import { PROFILE_SPECS, type Profile } from '../src/experiments/profiles';
 import type { JsonValue } from './notebook';
 
 export interface CatalogEntry {
   /** Canonical name; a file notebooks/<NN>-*.ipynb with the same two-digit prefix fills it. */
   id: string;
   title: string;
-  /** Tables (expectation ids) the notebook records. */
+  /** Tables (paper table ids, or 'theory') the notebook records. */
   tables: string[];
   /** One run per seed (so shards can spread the seeds), passing `seeds: [s]`; else one run with all seeds. */
   splitSeeds: boolean;
@@ -20,57 +21,39 @@ export interface CatalogEntry {
 
 export const CATALOG: CatalogEntry[] = [
   { id: '01-theory', title: 'Theory (Gaussian model)', tables: ['theory'], splitSeeds: false },
-  { id: '02-table1', title: 'Table 1: true vs uniform aux labels', tables: ['table1'], splitSeeds: true },
-  { id: '03-table2', title: 'Table 2: BiaMAT with AT and TRADES', tables: ['table2'], splitSeeds: true },
-  { id: '04-table3', title: 'Table 3: TRADES family', tables: ['table3'], splitSeeds: true },
-  { id: '05-gamma-ablation', title: 'Table 13: γ ablation', tables: ['table13'], splitSeeds: true },
-  { id: '06-robust-datasets', title: 'Table 6: robust datasets', tables: ['table6'], splitSeeds: true },
   {
-    id: '07-selection-ratio',
+    id: '02-table1-aux-labels',
+    title: 'Table 1: true vs uniform aux labels',
+    tables: ['table1'],
+    splitSeeds: true,
+  },
+  {
+    id: '03-table2-biamat',
+    title: 'Table 2: BiaMAT with AT and TRADES',
+    tables: ['table2'],
+    splitSeeds: true,
+  },
+  { id: '04-table3-trades-family', title: 'Table 3: TRADES family', tables: ['table3'], splitSeeds: true },
+  { id: '05-table13-gamma', title: 'Table 13: γ ablation', tables: ['table13'], splitSeeds: true },
+  {
+    id: '06-table6-robust-datasets',
+    title: 'Table 6: robust datasets',
+    tables: ['table6'],
+    splitSeeds: true,
+  },
+  {
+    id: '07-table14-selection-ratio',
     title: 'Figure 3 / Table 14: selection ratio',
     tables: ['table14'],
     splitSeeds: true,
   },
   {
-    id: '08-tables4-5',
-    title: 'Tables 4–5: two aux sets; noisy data',
+    id: '08-tables4-5-two-aux-noisy',
+    title: 'Tables 4–5: two aux sets; noisy extra data',
     tables: ['table4', 'table5'],
     splitSeeds: true,
   },
 ];
-
-export interface ProfileSpec {
-  name: Profile;
-  description: string;
-  seeds: number[];
-  startTimeoutS: number;
-  cellTimeoutS: number;
-}
-
-export const PROFILE_SPECS: Record<Profile, ProfileSpec> = {
-  smoke: {
-    name: 'smoke',
-    description:
-      'minutes on a CPU: every notebook end to end at toy scale; checks integrity, not paper numbers',
-    seeds: [0],
-    startTimeoutS: 120,
-    cellTimeoutS: 900,
-  },
-  small: {
-    name: 'small',
-    description: "hours on one GPU: scaled-down models and epochs; checks the paper's directional claims",
-    seeds: [0, 1],
-    startTimeoutS: 180,
-    cellTimeoutS: 6 * 3600,
-  },
-  paper: {
-    name: 'paper',
-    description: "the paper's settings (days of GPU time): directional claims and paper numbers",
-    seeds: [0, 1, 2],
-    startTimeoutS: 300,
-    cellTimeoutS: 48 * 3600,
-  },
-};
 
 export interface PlannedRun {
   /** Unique within a profile, e.g. '03-table2@seed-1'. */

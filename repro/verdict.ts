@@ -7,10 +7,13 @@
  *   offline copy, or its notebook is not built yet / was not run.
  * The standard error of a mean is sd/√n (0 for n = 1); a reduction over rows takes the largest.
  */
-import type { Claim, PaperRow, Profile, Ref, TableExpectation } from './expectations/types';
-import { rowKey, type MetricSummary, type RowSummary } from './results';
+import type { Profile } from '../src/experiments/profiles';
+import { rowKey, type MetricSummary, type RowSummary } from '../src/report/records';
+import type { ClaimVerdict as Verdict } from '../src/report/verdicts';
+import { mean } from '../src/util/stats';
+import type { Claim, Ref, TableClaims } from './expectations/types';
 
-export type Verdict = 'reproduced' | 'not reproduced' | 'inconclusive';
+export type { Verdict };
 
 /** How a notebook's run went, as the verdicts need it. */
 export type NotebookState = 'ok' | 'failed' | 'not built yet' | 'not run';
@@ -28,8 +31,10 @@ export interface VerdictContext {
   rows: Map<string, RowSummary>;
   /** State of the notebook that produces each table. */
   tableState: (table: string) => NotebookState;
-  /** The paper row, when the table lists it (to know whether it is available offline). */
-  paperRow: (table: string, row: string) => PaperRow | undefined;
+  /** The paper's value of a row's metric (the row's experiment config), if any. */
+  paper: (row: string, metric: string) => number | undefined;
+  /** Whether a row can run at this profile here (false: a dataset with no stand-in and no import). */
+  available: (row: string) => boolean;
 }
 
 interface Resolved {
@@ -56,32 +61,30 @@ function whyMissing(ctx: VerdictContext, table: string, row: string, metric: str
   if (state === 'not run')
     return { missing: `${table}: its notebook was not run in this report`, fatal: false };
   if (state === 'failed') return { missing: `${table}: its notebook failed`, fatal: false };
-  const paper = ctx.paperRow(table, row);
-  if (paper && !paper.offline)
-    return { missing: `${table}/${row} needs a dataset with no offline copy`, fatal: false };
-  return { missing: `${table}/${row} has no recorded ${metric} although its notebook ran`, fatal: true };
+  if (!ctx.available(row)) return { missing: `${row} needs a dataset with no offline copy`, fatal: false };
+  return { missing: `${row} (${table}) has no recorded ${metric} although its notebook ran`, fatal: true };
 }
 
 function resolve(ctx: VerdictContext, table: string, ref: Ref): Resolved | Missing {
   const t = ref.table ?? table;
+  const metrics = Array.isArray(ref.metric) ? ref.metric : [ref.metric];
   const parts: { mean: number; se: number; n: number }[] = [];
   for (const row of ref.rows) {
-    const m = ctx.rows.get(rowKey(t, row))?.metrics[ref.metric];
-    if (!m) return whyMissing(ctx, t, row, ref.metric);
-    parts.push({ mean: m.mean, se: se(m), n: m.n });
+    const recorded = ctx.rows.get(rowKey(t, row))?.metrics;
+    for (const metric of metrics) {
+      const m = recorded?.[metric];
+      if (m) parts.push({ mean: m.mean, se: se(m), n: m.n });
+      else if (!(ref.skipUnrecorded && recorded)) return whyMissing(ctx, t, row, metric);
+    }
   }
+  if (parts.length === 0) return whyMissing(ctx, t, ref.rows[0], metrics.join('/'));
   const means = parts.map((p) => p.mean);
   const reduce = ref.reduce ?? 'mean';
-  const value =
-    reduce === 'min'
-      ? Math.min(...means)
-      : reduce === 'max'
-        ? Math.max(...means)
-        : means.reduce((a, b) => a + b, 0) / means.length;
+  const value = reduce === 'min' ? Math.min(...means) : reduce === 'max' ? Math.max(...means) : mean(means);
   const label =
-    ref.rows.length === 1
-      ? `${t === table ? '' : `${t}/`}${ref.rows[0]} ${ref.metric}`
-      : `${reduce} over ${ref.rows.length} rows ${ref.metric}`;
+    parts.length === 1 && ref.rows.length === 1
+      ? `${t === table ? '' : `${t}: `}${ref.rows[0]} ${metrics[0]}`
+      : `${reduce} over ${parts.length} values of ${metrics.length > 1 ? metrics.join('/') : metrics[0]}`;
   return {
     value,
     se: Math.max(...parts.map((p) => p.se)),
@@ -151,7 +154,7 @@ export function evaluateClaim(ctx: VerdictContext, table: string, claim: Claim):
       return done(decide(diff + claim.margin, twoSe), evidence);
     }
     case 'matchesPaper': {
-      const paper = ctx.paperRow(table, claim.row)?.paper[claim.metric];
+      const paper = ctx.paper(claim.row, claim.metric);
       if (paper === undefined) return done('inconclusive', `no paper value for ${claim.row} ${claim.metric}`);
       const ours = resolve(ctx, table, { rows: [claim.row], metric: claim.metric });
       if (isMissing(ours)) return missing(ours);
@@ -178,22 +181,22 @@ export function evaluateClaim(ctx: VerdictContext, table: string, claim: Claim):
   }
 }
 
-export function evaluateTable(ctx: VerdictContext, exp: TableExpectation): ClaimResult[] {
-  return exp.claims[ctx.profile].map((c) => evaluateClaim(ctx, exp.table, c));
+export function evaluateTable(ctx: VerdictContext, claims: TableClaims): ClaimResult[] {
+  return claims.claims[ctx.profile].map((c) => evaluateClaim(ctx, claims.table, c));
 }
 
 /** What the per-row "verdict" column says: a paper comparison only where it is meaningful. */
 export function rowVerdict(
   ctx: VerdictContext,
   table: string,
-  row: PaperRow,
+  row: { id: string; standIn: boolean; paper: Record<string, number> },
   summary: RowSummary | undefined,
   tolerance = 2.0,
 ): string {
   if (!summary) {
     const state = ctx.tableState(table);
     if (state !== 'ok') return state === 'failed' ? 'notebook failed' : state;
-    return row.offline ? 'missing' : 'unavailable offline';
+    return ctx.available(row.id) ? 'not run at this profile' : 'unavailable offline';
   }
   if (ctx.profile !== 'paper') return `${ctx.profile} scale: see claims`;
   if (row.standIn) return 'stand-in data: see claims';
@@ -202,10 +205,4 @@ export function rowVerdict(
     .filter((d) => !Number.isNaN(d));
   if (deltas.length === 0) return 'missing';
   return deltas.every((d) => d <= tolerance) ? `within ±${tolerance}` : `differs by > ${tolerance}`;
-}
-
-/** The label a verdict gets in the report: integrity checks pass or fail rather than reproduce. */
-export function verdictLabel(claim: Claim, verdict: Verdict): string {
-  if (claim.kind !== 'integrity') return verdict;
-  return verdict === 'reproduced' ? 'passed' : verdict === 'not reproduced' ? 'failed' : 'inconclusive';
 }

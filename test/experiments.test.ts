@@ -3,12 +3,13 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { ALL_EXPERIMENTS, TABLES } from '../src/experiments/tables';
-import { parseExperiment, withOverrides, overridesFromFlags, fracValue } from '../src/experiments/schema';
+import { parseExperiment, withOverrides, overridesFromFlags } from '../src/experiments/schema';
+import { fracValue } from '../src/util/fraction';
 import { scaleConfig, scaleStep, evalStep } from '../src/experiments/scale';
 import { UserError } from '../src/util/errors';
-import { cachedResult, configHash, runPaths, writeResult } from '../src/train/run_cache';
+import { cachedResult, configHash, runPaths, writeResult } from '../src/train/run-cache';
 import { train } from '../src/train/trainer';
-import { config, dataSource, model } from './train_fixtures';
+import { config, dataSource, model } from './train-fixtures';
 
 const none = () => false;
 const all = () => true;
@@ -23,13 +24,16 @@ describe('paper tables as typed configs', () => {
       ids.add(c.id);
       expect(Object.keys(c.paper).length).toBeGreaterThan(0);
     }
-    expect(TABLES.table1).toHaveLength(8);
-    expect(TABLES.table2).toHaveLength(22);
-    expect(TABLES.table5).toHaveLength(20);
-    expect(TABLES.table13).toHaveLength(12);
+    const own = (t: string) => TABLES[t].rows.filter((c) => c.table === t);
+    expect(own('table1')).toHaveLength(8);
+    expect(TABLES.table1.rows.map((c) => c.id)).toContain('table2/c10-at'); // its baseline, Table 2's row
+    expect(own('table2')).toHaveLength(22);
+    expect(own('table5')).toHaveLength(20);
+    expect(own('table13')).toHaveLength(12);
+    expect(ALL_EXPERIMENTS).toHaveLength(Object.values(TABLES).reduce((n, t) => n + own(t.id).length, 0));
   });
 
-  test('Table 12 settings and spec §2 settings', () => {
+  test('Table 12 settings and docs/method.md §2 settings', () => {
     const at = byId('table2/c10-at-biamat-imagenet32');
     expect([at.method.alpha, at.method.gamma]).toEqual([1, 0.55]);
     expect(at.train.attack).toEqual({
@@ -37,13 +41,41 @@ describe('paper tables as typed configs', () => {
       stepSize: { num: 2, den: 255 },
       steps: 10,
       bn: 'train',
-      bnUpdatesStats: true,
+      bnUpdatesStats: false, // only the training step moves the BN averages (released AT code)
+      objective: 'sum',
     });
-    expect(at.model).toEqual({ arch: 'wrn', depth: 28, widen: 10 });
+    expect(at.model).toEqual({ arch: 'at-wrn', depth: 28, widen: 10 });
+    expect(at.train.weightDecayOn).toBe('kernels');
+    expect(at.eval).toMatchObject({
+      eps: { num: 8, den: 255 },
+      stepSize: { num: 2, den: 255 },
+      randomStart: true,
+      selectionEvery: 2,
+      selectionFromEpoch: 62,
+      selectionImages: null,
+    });
     const tr = byId('table2/c10-trades-biamat-imagenet32');
     expect([tr.method.alpha, tr.method.gamma, tr.method.beta]).toEqual([0.5, 0.5, 6]);
     expect([tr.train.epochs, tr.train.weightDecay, tr.train.schedule]).toEqual([110, 5e-4, 'trades']);
     expect(tr.train.attack.bn).toBe('eval');
+    expect(tr.model).toEqual({ arch: 'wrn', depth: 34, widen: 10 });
+    expect(tr.train.weightDecayOn).toBe('all');
+    expect(tr.eval).toMatchObject({
+      eps: { num: 31, den: 1000 },
+      stepSize: { num: 3, den: 1000 },
+      pgdSteps: 100,
+      randomStart: false,
+      selectionEvery: 1,
+      selectionFromEpoch: 99,
+    });
+    expect(byId('table1/uniform-svhn').train.warmupEpochs).toBe(0);
+    expect(byId('table1/true-labels-svhn').train.warmupEpochs).toBe(5);
+    const hendrycks = byId('table3/hendrycks-imagenet32');
+    expect([hendrycks.train.epochs, hendrycks.method.pretrainEpochs, hendrycks.train.schedule]).toEqual([
+      110,
+      100,
+      'trades',
+    ]);
     expect(byId('table2/c100-trades-biamat-imagenet32').method.highLoss).toBe('adv-ce');
     expect(byId('table2/c10-at').paper).toEqual({ clean: 87.37, pgd: 50.87, cw: 50.93, aa: 48.53 });
     expect(byId('table1/uniform-svhn').method.auxMode).toBe('uniform');

@@ -21,6 +21,8 @@ describe('createModel shapes', () => {
     ['small-cnn', { arch: 'small-cnn', width: 4, numClasses: 10, numAuxClasses: 7, seed: 0 }, 8],
     ['wrn-10-1', { arch: 'wrn', depth: 10, widen: 1, numClasses: 10, numAuxClasses: 5, seed: 0 }, 8],
     ['wrn-16-2', { arch: 'wrn', depth: 16, widen: 2, numClasses: 3, numAuxClasses: 0, seed: 0 }, 8],
+    ['at-wrn-10-2', { arch: 'at-wrn', depth: 10, widen: 2, numClasses: 10, numAuxClasses: 6, seed: 0 }, 8],
+    ['at-wrn-16-1', { arch: 'at-wrn', depth: 16, widen: 1, numClasses: 4, numAuxClasses: 0, seed: 0 }, 12],
     ['resnet18-w4', { arch: 'resnet18', width: 4, numClasses: 10, numAuxClasses: 200, seed: 0 }, 16],
   ];
   it.each(cases)('%s gives [N,K] and [N,K~] logits and matches modelVariableShapes', (_id, spec, size) => {
@@ -236,5 +238,60 @@ describe('batch norm', () => {
     opt.dispose();
     cnn.dispose();
     wrn.dispose();
+  });
+});
+
+describe('the released AT network (at-wrn)', () => {
+  /**
+   * The trainable variables of the released AT model (`AT/model_biamat.py`, `--n 4`, 10 classes)
+   * listed from its layer shapes: init_conv; per unit a first BN (γ, β), conv1, a second BN and
+   * conv2 (no shortcut weights: pooling + zero padding); final BN; the logit layer (DW + biases).
+   */
+  function releasedTrainableCount(n: number, widen: number, classes: number): number {
+    const w = [16, 16 * widen, 32 * widen, 64 * widen];
+    let count = 3 * 3 * 3 * 16; // init_conv
+    for (let stage = 0; stage < 3; stage++)
+      for (let unit = 0; unit < n; unit++) {
+        const inCh = unit === 0 ? w[stage] : w[stage + 1];
+        const outCh = w[stage + 1];
+        count += 2 * inCh + 3 * 3 * inCh * outCh + 2 * outCh + 3 * 3 * outCh * outCh;
+      }
+    return count + 2 * w[3] + w[3] * classes + classes;
+  }
+
+  it('has the released WRN-28-10 parameter count (36,220,634 with a 10-class head), no 1×1 shortcut convs', () => {
+    const spec: ModelSpec = {
+      arch: 'at-wrn',
+      depth: 28,
+      widen: 10,
+      numClasses: 10,
+      numAuxClasses: 0,
+      seed: 0,
+    };
+    expect(releasedTrainableCount(4, 10, 10)).toBe(36_220_634);
+    expect(countTrainableParams(spec)).toBe(releasedTrainableCount(4, 10, 10));
+    expect(modelVariableShapes(spec).some((v) => /shortcut/i.test(v.name))).toBe(false);
+    // the TRADES WRN-28-10 of the same size is a different network
+    expect(countTrainableParams({ ...spec, arch: 'wrn' })).not.toBe(countTrainableParams(spec));
+  });
+
+  it('standardises each image, uses leaky ReLU 0.1, and marks kernels for weight decay', async () => {
+    const spec: ModelSpec = { arch: 'at-wrn', depth: 10, widen: 1, numClasses: 3, numAuxClasses: 2, seed: 1 };
+    const model = createModel(spec);
+    const x = randomImages(2, 8);
+    // per-image standardisation makes the network invariant to a per-image affine change of the input
+    const shifted = tf.add(tf.mul(x, 0.5), 0.2) as tf.Tensor4D;
+    const a = model.forward(x, { training: false }).primary;
+    const b = model.forward(shifted, { training: false }).primary;
+    expect((await tf.max(tf.abs(tf.sub(a, b))).data())[0]).toBeLessThan(1e-4);
+    const kinds = model.trainableKinds;
+    const names = model.variableNames();
+    expect(kinds.filter((k) => k === 'kernel').length).toBe(
+      names.filter((n) => /conv\d?\.weight$|^fc(_aux)?\.weight$/.test(n)).length,
+    );
+    expect(kinds[names.indexOf('fc.bias')]).toBe('bias');
+    expect(kinds[names.indexOf('final_bn.weight')]).toBe('bn');
+    tf.dispose([x, shifted, a, b]);
+    model.dispose();
   });
 });

@@ -1,40 +1,35 @@
 // src/report: the rows notebooks 02–08 run and record, and how they show them. No training here.
-import { TABLES } from '../src/experiments/tables';
+import { SMOKE_ROWS } from '../src/experiments/profiles';
 import { scaleConfig } from '../src/experiments/scale';
 import type { ExperimentResult } from '../src/experiments/runner';
+import { paperValue } from '../src/experiments/table';
+import { TABLES } from '../src/experiments/tables';
 import { UserError } from '../src/util/errors';
-import { EXPECTATIONS } from '../repro/expectations';
 import {
-  SMOKE_ROWS,
   comparisonMarkdown,
-  expectationRow,
   formatMean,
   planTable,
   recordArgs,
   superclassRatios,
   type RowOutcome,
+  type TableRun,
 } from '../src/report';
 
-const MAPPED = ['table1', 'table2', 'table3', 'table4', 'table5', 'table6', 'table13'];
-
-test.each(MAPPED)(
-  '%s: every config fills an expectation row, and every expectation row is filled',
+test.each(Object.keys(TABLES))(
+  '%s: every row has a unique id and the paper number of some metric of its table',
   (table) => {
-    const expected = EXPECTATIONS.find((e) => e.table === table)!.rows.map((r) => r.row);
-    const mapped = TABLES[table].map(expectationRow);
-    expect(new Set(mapped).size).toBe(mapped.length);
-    for (const r of mapped) expect(expected).toContain(r);
-    // Table 1's plain-AT row is Table 2's config, added by planTable.
-    expect(expected.filter((r) => !mapped.includes(r))).toEqual(table === 'table1' ? ['at'] : []);
+    const t = TABLES[table];
+    const ids = t.rows.map((c) => c.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const c of t.rows) expect(t.metrics.some((m) => paperValue(c, m.key) !== undefined)).toBe(true);
   },
 );
 
-test('SMOKE_ROWS name existing configs whose datasets have an offline stand-in', () => {
-  const all = Object.values(TABLES).flat();
+test('SMOKE_ROWS name rows of their table whose datasets have an offline stand-in', () => {
   for (const [table, ids] of Object.entries(SMOKE_ROWS)) {
     expect(Object.keys(TABLES)).toContain(table);
     for (const id of ids) {
-      const c = all.find((x) => x.id === id);
+      const c = TABLES[table].rows.find((x) => x.id === id);
       expect(c).toBeDefined();
       expect(scaleConfig(c!, 'smoke', () => false).unavailable).toBeNull();
     }
@@ -46,12 +41,12 @@ describe('planTable', () => {
     const plan = planTable('table1', { profile: 'smoke', seeds: [3] });
     const ids = plan.rows.map((r) => r.config.id);
     for (const id of SMOKE_ROWS.table1) expect(ids).toContain(id);
-    expect(plan.rows.find((r) => r.config.id === 'table2/c10-at')?.row).toBe('at');
+    expect(plan.rows.find((r) => r.config.id === 'table2/c10-at')?.label).toMatch(/table2's row/);
     expect(plan.rows.every((r) => r.config.seeds.join() === '3')).toBe(true);
     // CIFAR-100/Places365 rows are planned (runExperiment marks them unavailable) unless imported.
-    expect(ids.length + plan.skipped.length).toBe(TABLES.table1.length + 1);
+    expect(ids.length + plan.skipped.length).toBe(TABLES.table1.rows.length);
     const t2 = planTable('table2', { profile: 'smoke', seeds: [0] });
-    expect(t2.skipped.map((s) => s.id)).toContain('table2/in100-at');
+    expect(t2.skipped.map((s) => s.config.id)).toContain('table2/in100-at');
     expect(t2.skipped.every((s) => /smoke/.test(s.reason))).toBe(true);
   });
 
@@ -63,8 +58,8 @@ describe('planTable', () => {
       only: ['table13/at-biamat-gamma0.5'],
       overrides: ['train.epochs=7'],
     });
-    expect(plan.rows.map((r) => [r.config.id, r.row, r.config.train.epochs])).toEqual([
-      ['table13/at-biamat-gamma0.5', 'at+biamat/gamma-0.50', 7],
+    expect(plan.rows.map((r) => [r.config.id, r.config.train.epochs])).toEqual([
+      ['table13/at-biamat-gamma0.5', 7],
     ]);
   });
 
@@ -114,27 +109,36 @@ const seed = (s: number, clean: number, pgd?: number) => ({
 });
 
 test('recordArgs: one value per seed for each measured metric, stand-ins named; nothing for unavailable rows', () => {
-  const [r] = recordArgs(outcome('table1', 'done', [seed(0, 40, 20), seed(1, 42, 22)]));
+  const [r] = recordArgs('table1', outcome('table1', 'done', [seed(0, 40, 20), seed(1, 42, 22)]));
   expect(r.table).toBe('table1');
-  expect(r.row).toBe('at');
+  expect(r.row).toBe('table2/c10-at');
   expect(r.metrics).toEqual({ clean: [40, 42], pgd: [20, 22] });
   expect(r.meta.seeds).toEqual([0, 1]);
   expect(r.meta.data).toMatch(/MNIST-32 \(stand-in for SVHN\)/);
-  expect(r.meta.dataNotes.join(' ')).toMatch(/JPEG/);
-  expect(recordArgs(outcome('table1', 'unavailable', []))).toEqual([]);
-  expect(recordArgs(outcome('table1', 'partial', [seed(0, 1)]))).toEqual([]);
+  expect(r.meta.dataNotes!.join(' ')).toMatch(/JPEG/);
+  expect(recordArgs('table1', outcome('table1', 'unavailable', []))).toEqual([]);
+  expect(recordArgs('table1', outcome('table1', 'partial', [seed(0, 1)]))).toEqual([]);
 });
 
 test('comparisonMarkdown puts ours beside the paper and says why a row has no numbers', () => {
-  const md = comparisonMarkdown(
-    [outcome('table1', 'done', [seed(0, 40, 20), seed(1, 42, 22)]), outcome('table1', 'unavailable', [])],
-    [{ id: 'x', label: 'skipped row', reason: 'not run at smoke scale', paper: { pgd: 12.34 } }],
-    ['clean', 'pgd'],
-  );
+  const done = outcome('table1', 'done', [seed(0, 40, 20), seed(1, 42, 22)]);
+  const plan = planTable('table1', { profile: 'smoke', seeds: [0] });
+  const run: TableRun = {
+    plan: { ...plan, skipped: [{ config: plan.skipped[0].config, reason: 'not run at smoke scale' }] },
+    outcomes: [done, outcome('table1', 'unavailable', [])],
+    records: [],
+    resultsDir: '/tmp/x',
+    runsDir: '/tmp/x/runs',
+  };
+  const md = comparisonMarkdown(run, ['clean', 'pgd', 'aa']);
   expect(md).toMatch(/41\.00 ± 1\.41 \(n=2\)/);
   expect(md).toMatch(/87\.37/); // Table 2's AT clean, the paper's
   expect(md).toMatch(/unavailable offline/);
-  expect(md).toMatch(/\| skipped row \| – \| – \| – \| 12\.34 \| skipped: not run at smoke scale/);
+  const skipped = plan.skipped[0].config;
+  const line = md.split('\n').find((l) => l.endsWith('| skipped: not run at smoke scale |'))!;
+  expect(line).toBe(
+    `| ${skipped.row} | – | – | – | – | – | ${skipped.paper.aa!.toFixed(2)} | skipped: not run at smoke scale |`,
+  );
   expect(md.split('\n')).toHaveLength(5);
 });
 

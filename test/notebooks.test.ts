@@ -1,6 +1,7 @@
 // Static checks of the result notebooks 02–08 (no execution): valid nbformat 4 JSON with a tslab
 // kernel, exactly one `parameters`-tagged cell declaring the harness's parameters, local code
-// loaded only from ../src or ../repro, and no logic (function or class definitions) in cells.
+// loaded only from ../src (the library; the recorder is part of it), and no logic (function or
+// class definitions) in cells.
 import * as fs from 'fs';
 import * as path from 'path';
 import { CATALOG } from '../repro/plan';
@@ -98,10 +99,10 @@ describe.each(IDS)('notebook %s', (id) => {
       expect(line).toMatch(/^const \w+(: [\w[\]]+)? = /);
   });
 
-  test('loads local code only from ../src or ../repro, packages only tslab/path/tsx', () => {
+  test('loads local code only from ../src, packages only tslab/path/tsx', () => {
     for (const c of codeCells)
       for (const s of specifiers(text(c))) {
-        if (s.startsWith('.')) expect(s).toMatch(/^\.\.\/(src|repro)(\/|$)/);
+        if (s.startsWith('.')) expect(s).toMatch(/^\.\.\/src(\/|$)/);
         else expect(ALLOWED_PACKAGES).toContain(s);
       }
   });
@@ -115,10 +116,9 @@ describe.each(IDS)('notebook %s', (id) => {
     }
   });
 
-  test('records through the harness and runs experiments through the library', () => {
+  test('runs, records and shows its table through one library call, and draws a figure', () => {
     const all = codeCells.map(text).join('\n');
-    expect(all).toMatch(/results\.recordResult\(/);
-    expect(all).toMatch(/report\.runRow\(/);
+    expect(all).toMatch(/await report\.runTable\('table\d+', \{ profile: profile, seeds: seeds,/);
     expect(all).toMatch(/report\.figureDiv\(/);
   });
 });

@@ -1,6 +1,6 @@
 import { runTheory } from '../src/theory';
 import { theoryRecordArgs, theoryView } from '../src/report/theory';
-import { resultRecordSchema } from '../repro/results';
+import { resultRecordSchema } from '../src/report/records';
 
 describe('notebook 01 records and views', () => {
   const report = runTheory({ filter: 'lemma2', inVivo: false, checkOptions: { samples: 300 } });

@@ -8,9 +8,9 @@ import { runProfile, type HarnessResult } from '../repro/harness';
 import { readManifest } from '../repro/manifest';
 import { cellSource, readNotebook, writeNotebook, type Notebook } from '../repro/notebook';
 import { chromiumPath } from '../repro/render';
-import { loadRecords } from '../repro/results';
+import { loadRecords } from '../src/report/records';
 import { THEORY_MIN_STATEMENTS } from '../repro/expectations/theory';
-import { codeNotebook } from './notebook_fixture';
+import { codeNotebook } from './notebook-fixture';
 
 const notebook = (cells: { src: string; tags?: string[] }[]): Notebook =>
   codeNotebook(cells, { kernelspec: { name: 'tslab', display_name: 'TypeScript', language: 'typescript' } });
@@ -40,10 +40,10 @@ describe('npm run repro, in-process', () => {
       notebook([
         PARAMS,
         {
-          // As a notebook in notebooks/ would (tslab cannot import ../repro), with absolute paths: this one lives in a temp dir.
+          // As a notebook in notebooks/ would (tslab cannot import ../src), with absolute paths: this one lives in a temp dir.
           src:
             `const tsx = require(${JSON.stringify(require.resolve('tsx/cjs/api'))});\n` +
-            `const { recordResult } = tsx.require(${JSON.stringify(path.resolve(__dirname, '../repro/results'))}, ${JSON.stringify(__filename)});\n` +
+            `const { recordResult } = tsx.require(${JSON.stringify(path.resolve(__dirname, '../src/report/records'))}, ${JSON.stringify(__filename)});\n` +
             "const meta = { backend: 'none', device: 'cpu', data: 'synthetic', seeds: seeds, wallTimeS: 0 };\n" +
             "recordResult('theory', 'lemma2', { passed: 1, holds: 1, error: 0.01 * scale }, meta);\n" +
             `for (let i = 1; i < ${THEORY_MIN_STATEMENTS}; i++) recordResult('theory', 'check-' + i, { passed: 1, holds: 1 }, meta);`,
@@ -57,7 +57,7 @@ describe('npm run repro, in-process', () => {
       ]),
     );
     writeNotebook(
-      path.join(dir, 'notebooks', '02-table1.ipynb'),
+      path.join(dir, 'notebooks', '02-table1-aux-labels.ipynb'),
       notebook([
         PARAMS,
         { src: 'const before: number = scale + 1;' },
@@ -82,10 +82,10 @@ describe('npm run repro, in-process', () => {
     const manifest = readManifest(out);
     expect(manifest.runs.map((r) => [r.id, r.status])).toEqual([
       ['01-theory', 'ok'],
-      ['02-table1@seed-0', 'failed'],
+      ['02-table1-aux-labels@seed-0', 'failed'],
     ]);
     expect(log.join('\n')).toMatch(
-      /02-table1: cell 3 \(source cell 2\) `\/\/ compute the table` failed: RangeError: boom at scale 3/,
+      /02-table1-aux-labels: cell 3 \(source cell 2\) `\/\/ compute the table` failed: RangeError: boom at scale 3/,
     );
   });
 
@@ -140,7 +140,7 @@ describe('npm run repro, in-process', () => {
   });
 
   test('a failed notebook: banner, marker, error JSON, skipped cells', () => {
-    const file = path.join(out, 'notebooks', '02-table1.seed-0.ipynb');
+    const file = path.join(out, 'notebooks', '02-table1-aux-labels.seed-0.ipynb');
     const nb = readNotebook(file);
     expect(nb.cells[0].metadata.tags).toEqual(['repro-error-banner']);
     expect(cellSource(nb.cells[0])).toContain('href="#repro-error-cell"');
@@ -163,8 +163,8 @@ describe('npm run repro, in-process', () => {
   test('the report lists every notebook, with the missing ones as not built yet', () => {
     const md = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
     expect(md).toMatch(/\| 01-theory \| .* \| ok \|/);
-    expect(md).toMatch(/\| 02-table1 \| .* \| failed: /);
-    expect(md).toMatch(/\| 03-table2 \| .* \| not built yet \|/);
+    expect(md).toMatch(/\| 02-table1-aux-labels \| .* \| failed: /);
+    expect(md).toMatch(/\| 03-table2-biamat \| .* \| not built yet \|/);
     expect(md).toMatch(
       /no check failed \| notebook ran; 12 row\(s\), 25 value\(s\), all finite and in range \| \*\*passed\*\*/,
     );

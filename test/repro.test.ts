@@ -3,8 +3,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { Claim, PaperRow } from '../repro/expectations/types';
-import { EXPECTATIONS } from '../repro/expectations';
+import type { Claim, Ref } from '../repro/expectations/types';
+import { CLAIMS } from '../repro/expectations';
 import { THEORY_MIN_STATEMENTS } from '../repro/expectations/theory';
 import { mergeShards } from '../repro/harness';
 import { findFrontend, INSTALL_HELP } from '../repro/lab';
@@ -12,10 +12,11 @@ import { errorFromStderr } from '../repro/kernel';
 import { writeManifest, type Manifest } from '../repro/manifest';
 import { injectParameters, parseParameterDecls, cellSource, type Notebook } from '../repro/notebook';
 import { CATALOG, matchOnly, parseShard, planRuns, shardRuns } from '../repro/plan';
-import { loadRecords, recordResult, summarizeRows, type ResultMeta } from '../repro/results';
+import { loadRecords, recordResult, summarizeRows, type ResultMeta } from '../src/report/records';
 import { evaluateClaim, type NotebookState, type VerdictContext } from '../repro/verdict';
+import { TABLES } from '../src/experiments/tables';
 import { UserError } from '../src/util/errors';
-import { codeNotebook } from './notebook_fixture';
+import { codeNotebook } from './notebook-fixture';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'repro-unit-'));
 
@@ -118,11 +119,8 @@ describe('results', () => {
 });
 
 describe('verdicts', () => {
-  const paperRows: Record<string, PaperRow> = {
-    a: { row: 'a', label: 'a', paper: { m: 50 }, offline: true },
-    b: { row: 'b', label: 'b', paper: { m: 48 }, offline: true },
-    far: { row: 'far', label: 'far', paper: { m: 1 }, offline: false },
-  };
+  const paper: Record<string, number> = { a: 50, b: 48, far: 1 };
+  const offline: Record<string, boolean> = { a: true, b: true, far: false };
   function ctx(
     values: Record<string, number[]>,
     state: NotebookState = 'ok',
@@ -136,7 +134,8 @@ describe('verdicts', () => {
       profile,
       rows: summarizeRows(loadRecords(dir)),
       tableState: () => state,
-      paperRow: (_t: string, row: string) => paperRows[row],
+      paper: (row: string) => paper[row],
+      available: (row: string) => offline[row],
     } satisfies VerdictContext;
   }
   const atLeast: Claim = {
@@ -215,24 +214,24 @@ describe('verdicts', () => {
     expect(evaluateClaim(ctx({}, 'not built yet', 'smoke'), 't', integrity).verdict).toBe('inconclusive');
   });
 
-  test('every expectation claim refers to rows its tables list', () => {
-    for (const exp of EXPECTATIONS) {
-      for (const claims of Object.values(exp.claims)) {
+  test('every claim refers to config ids its table lists, and to metrics the table reports', () => {
+    for (const tc of CLAIMS) {
+      for (const claims of Object.values(tc.claims)) {
         for (const c of claims) {
-          const refs =
+          const refs: Ref[] =
             c.kind === 'atLeast'
               ? [c.left, c.right]
               : c.kind === 'spreadAtMost'
-                ? [{ rows: c.rows }]
+                ? [{ rows: c.rows, metric: c.metric }]
                 : c.kind === 'matchesPaper'
-                  ? [{ rows: [c.row] }]
+                  ? [{ rows: [c.row], metric: c.metric }]
                   : [];
           for (const ref of refs) {
-            const table = EXPECTATIONS.find(
-              (e) => e.table === ((ref as { table?: string }).table ?? exp.table),
-            )!;
+            const table = TABLES[ref.table ?? tc.table];
+            expect(table).toBeDefined();
             for (const row of ref.rows)
-              expect(table.rows.map((r) => `${table.table}:${r.row}`)).toContain(`${table.table}:${row}`);
+              expect(table.rows.map((r) => `${table.id}:${r.id}`)).toContain(`${table.id}:${row}`);
+            for (const m of [ref.metric].flat()) expect(table.metrics.map((x) => x.key)).toContain(m);
           }
         }
       }
@@ -246,13 +245,17 @@ describe('planning and shards', () => {
     fs.writeFileSync(path.join(dir, '01-theory.ipynb'), JSON.stringify(nb([])));
     fs.writeFileSync(path.join(dir, '03-my-table2.ipynb'), JSON.stringify(nb([])));
     const plan = planRuns('small', dir);
-    expect(plan.runs.map((r) => r.id)).toEqual(['01-theory', '03-table2@seed-0', '03-table2@seed-1']);
+    expect(plan.runs.map((r) => r.id)).toEqual([
+      '01-theory',
+      '03-table2-biamat@seed-0',
+      '03-table2-biamat@seed-1',
+    ]);
     expect(plan.runs[1].optionalParams).toEqual({ profile: 'small', seeds: [0] });
     expect(plan.notBuilt.map((n) => n.id)).toEqual(
-      CATALOG.map((c) => c.id).filter((id) => !['01-theory', '03-table2'].includes(id)),
+      CATALOG.map((c) => c.id).filter((id) => !['01-theory', '03-table2-biamat'].includes(id)),
     );
-    expect(matchOnly(['03', '01-theory.ipynb'], ['01-theory', '03-table2'])).toEqual([
-      '03-table2',
+    expect(matchOnly(['03', '01-theory.ipynb'], ['01-theory', '03-table2-biamat'])).toEqual([
+      '03-table2-biamat',
       '01-theory',
     ]);
     expect(() => matchOnly(['09'], ['01-theory'])).toThrow(/no such notebook/);
@@ -276,7 +279,7 @@ describe('planning and shards', () => {
       profile: 'smoke',
       kernel: 'inprocess',
       shard: { index: shard, count: 3 },
-      plannedRuns: ['01-theory', '02-table1@seed-0', '03-table2@seed-0'],
+      plannedRuns: ['01-theory', '02-table1-aux-labels@seed-0', '03-table2-biamat@seed-0'],
       runs: runs.map((id) => ({
         id,
         notebook: id.split('@')[0],
@@ -286,7 +289,7 @@ describe('planning and shards', () => {
         parameters: {},
         warnings: [],
       })),
-      notBuilt: [{ id: '04-table3', title: 'Table 3' }],
+      notBuilt: [{ id: '04-table3-trades-family', title: 'Table 3' }],
       startedAt: '2026-01-01T00:00:00Z',
       finishedAt: '2026-01-01T00:01:00Z',
       versions: {},
@@ -294,7 +297,7 @@ describe('planning and shards', () => {
     const s1 = tmp();
     const s2 = tmp();
     writeManifest(s1, base(1, ['01-theory']));
-    writeManifest(s2, base(2, ['02-table1@seed-0']));
+    writeManifest(s2, base(2, ['02-table1-aux-labels@seed-0']));
     for (let i = 0; i < THEORY_MIN_STATEMENTS; i++)
       recordResult(
         'theory',
@@ -303,19 +306,19 @@ describe('planning and shards', () => {
         { ...META, profile: 'smoke' },
         { dir: s1 },
       );
-    recordResult('table1', 'at', { aa: 40 }, { ...META, profile: 'smoke' }, { dir: s2 });
+    recordResult('table1', 'table2/c10-at', { aa: 40 }, { ...META, profile: 'smoke' }, { dir: s2 });
     const out = path.join(tmp(), 'merged');
     const log: string[] = [];
     const partial = await mergeShards([s1, s2], { out, render: false, log: (l) => log.push(l) });
-    expect(partial.model.manifest.missingRuns).toEqual(['03-table2@seed-0']);
+    expect(partial.model.manifest.missingRuns).toEqual(['03-table2-biamat@seed-0']);
     expect(partial.exitCode).toBe(1); // a shard is missing: the report cannot pass
     expect(loadRecords(out)).toHaveLength(THEORY_MIN_STATEMENTS + 1);
     const report = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
-    expect(report).toContain('Runs missing from the merged shards: 03-table2@seed-0');
-    expect(report).toMatch(/04-table3 \| .* \| not built yet/);
+    expect(report).toContain('Runs missing from the merged shards: 03-table2-biamat@seed-0');
+    expect(report).toMatch(/04-table3-trades-family \| .* \| not built yet/);
 
     const s3 = tmp();
-    writeManifest(s3, base(3, ['03-table2@seed-0']));
+    writeManifest(s3, base(3, ['03-table2-biamat@seed-0']));
     const full = await mergeShards([s1, s2, s3], { out, render: false, log: () => undefined });
     expect(full.model.manifest.missingRuns).toEqual([]);
     expect(full.model.counts['not reproduced']).toBe(1); // table2's integrity: it "ran" but recorded no row

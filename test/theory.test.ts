@@ -117,7 +117,7 @@ describe('every statement', () => {
     expect(bad).toEqual([]);
   });
 
-  test('every claim (spec ρ placement) holds, with its predicted sign on closed form and Monte Carlo', () => {
+  test('every claim (default ρ placement) holds, with its predicted sign on closed form and Monte Carlo', () => {
     for (const r of report.results.filter((x) => !x.exploratory)) {
       expect([r.id, r.verdict]).toEqual([r.id, 'pass']);
       expect([r.id, r.predictedByClosedForm, r.predictedByMonteCarlo]).toEqual([r.id, true, true]);
@@ -151,7 +151,7 @@ describe('every statement', () => {
     expect(mini.metrics.rmsDriftBatch2).toBeGreaterThan(2 * mini.metrics.driftBatch512);
   });
 
-  test('"signal weakens as ρ → 0": holds for the spec placement, is a finding for the alternatives', () => {
+  test('"signal weakens as ρ → 0": holds for the default placement, is a finding for the alternatives', () => {
     const weakens = (p: string) => byId(report.results, `thm4.weakens[${p}]`);
     expect(weakens('mean').verdict).toBe('pass');
     expect(weakens('mean').closedForm).toBeGreaterThan(0);

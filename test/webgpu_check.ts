@@ -12,9 +12,9 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { batchNormTraining, initBackend, webGpuKernelsRegistered } from '../src/backend';
 import { createModel } from '../src/models';
-import { weightsBlob } from '../src/train/checkpoint';
-import { runPaths } from '../src/train/run_cache';
-import { config, dataSource, model as tinyModel, trainRecords } from './train_fixtures';
+import { weightsBlob } from '../src/train/resume';
+import { runPaths } from '../src/train/run-cache';
+import { config, dataSource, model as tinyModel, trainRecords } from './train-fixtures';
 import { Rng } from '../src/util/rng';
 import { CONV_CASES, ConvCase, maxRelativeError, onBackend } from './conv_cases';
 

@@ -1,11 +1,12 @@
-import { smokeIntegrity, type TableExpectation } from './types';
+import { THEORY_TABLE } from '../../src/report/theory';
+import { smokeIntegrity, type TableClaims } from './types';
 
 /**
- * Notebook 01: the Gaussian model's statements (spec §3). The paper gives no numbers here;
- * the notebook records one row per checked statement (src/report/theory.ts): `passed` (1 unless
- * the check failed; a FINDING under an alternative ρ placement is reported, not failed), `holds`
- * (the paper's statement held there), the closed form and the Monte Carlo estimate. Every
- * profile needs at least 12 statements (Lemma 2, Thm 1–6, Eq. 26–30) and none failed.
+ * Notebook 01: the Gaussian model's statements. The paper gives no numbers here; the notebook
+ * records one row per checked statement: `passed` (1 unless the check failed; a finding under an
+ * alternative ρ placement is reported, not failed), `holds` (the paper's statement held there),
+ * the closed form and the Monte Carlo estimate. Every profile needs at least 12 statements
+ * (Lemma 2, Thm 1–6, Eq. 26–30) and none failed.
  */
 export const THEORY_MIN_STATEMENTS = 12;
 
@@ -22,18 +23,7 @@ const claims = [
   },
 ];
 
-export const THEORY: TableExpectation = {
-  table: 'theory',
-  title: 'Theory: Lemma 2, Theorems 1–6 in the Gaussian model (closed form and Monte Carlo)',
-  notebook: '01-theory',
-  metrics: [
-    { key: 'passed', label: 'check passed (1 = yes)' },
-    { key: 'holds', label: 'statement holds (1 = yes)' },
-    { key: 'closedForm', label: 'closed form' },
-    { key: 'monteCarlo', label: 'Monte Carlo' },
-  ],
-  headlineMetric: 'passed',
-  rows: [],
-  notes: ['The paper states these as theorems; there are no paper numbers, only statements that must hold.'],
+export const THEORY: TableClaims = {
+  table: THEORY_TABLE.id,
   claims: { smoke: claims, small: claims, paper: claims },
 };

@@ -1,35 +1,25 @@
 /**
- * What each table should show: the paper's numbers, which of our datasets stands in for the
- * paper's, and the paper's claims as explicit typed comparisons with a margin and a minimum
- * seed count. verdict.ts turns these plus our results into reproduced / not reproduced /
- * inconclusive.
+ * The paper's claims as explicit typed comparisons with a margin and a minimum seed count, per
+ * profile. Rows are experiment config ids (src/experiments/tables), the same ids the records
+ * and the report use; the paper's numbers live in those configs, not here. verdict.ts turns
+ * claims plus results into reproduced / not reproduced / inconclusive.
  */
-export const PROFILES = ['smoke', 'small', 'paper'] as const;
-export type Profile = (typeof PROFILES)[number];
+import type { Profile } from '../../src/experiments/profiles';
 
-export interface PaperRow {
-  /** Row id our notebooks use in recordResult(table, row, ...). */
-  row: string;
-  /** The row as the paper labels it. */
-  label: string;
-  /** The paper's values per metric (accuracy or error in %, ratios in [0, 1]). */
-  paper: Record<string, number>;
-  /** The paper's standard deviations, where it gives them. */
-  paperSd?: Record<string, number>;
-  /** How we run it offline when it differs from the paper, e.g. 'MNIST-32 stands in for SVHN'. */
-  standIn?: string;
-  /** False when a dataset the row needs has no offline copy (the row stays inconclusive). */
-  offline: boolean;
-}
-
-/** A value a claim compares: one row's metric mean, or a reduction over several rows' means. */
+/** A value a claim compares: one row's metric mean, or a reduction over several rows' (or metrics') means. */
 export interface Ref {
   /** Defaults to the claim's own table. */
   table?: string;
   rows: string[];
-  metric: string;
-  /** How to combine several rows; required when rows has more than one entry. */
+  /** One metric, or several of each row (Table 14's superclasses). */
+  metric: string | string[];
+  /** How to combine several values; required when there is more than one. */
   reduce?: 'min' | 'max' | 'mean';
+  /**
+   * Skip metrics a row did not record, as long as it recorded one of them: Table 14's
+   * superclasses that have no member in the stand-in aux set (Tiny-ImageNet has no airplane).
+   */
+  skipUnrecorded?: boolean;
 }
 
 interface ClaimBase {
@@ -70,43 +60,17 @@ export interface IntegrityClaim extends ClaimBase {
   minRows: number;
   /** Allowed range per metric name; '*' applies to every metric not listed. */
   ranges: Record<string, [number, number]>;
-  /** Metrics that must equal a value wherever recorded, e.g. { holds: 1 } for theory checks. */
+  /** Metrics that must equal a value wherever recorded, e.g. { passed: 1 } for theory checks. */
   mustEqual?: Record<string, number>;
 }
 
 export type Claim = AtLeastClaim | MatchesPaperClaim | SpreadClaim | IntegrityClaim;
 
-export interface MetricSpec {
-  key: string;
-  label: string;
-}
-
-export interface TableExpectation {
-  /** The table id notebooks record under, e.g. 'table2'. */
+/** The claims about one table (a paper table id, or 'theory'), per profile. */
+export interface TableClaims {
   table: string;
-  title: string;
-  /** The catalog notebook that produces it. */
-  notebook: string;
-  metrics: MetricSpec[];
-  /** The metric a bar chart of ours-vs-paper shows. */
-  headlineMetric: string;
-  rows: PaperRow[];
-  /** Stand-in and data caveats every report of this table prints. */
-  notes: string[];
   claims: Record<Profile, Claim[]>;
-  /** Extra figure: 'line' plots headlineMetric over rows in order (e.g. γ); 'curves' plots recorded curves. */
-  figure?: 'bars' | 'line' | 'curves';
 }
-
-/** Stand-in datasets and lossy copies: one sentence each, reused by every table. */
-export const STAND_IN = {
-  svhn: 'MNIST-32 (MNIST digits padded to 32×32×3) stands in for SVHN: both are digits, unrelated to CIFAR-10',
-  imagenet:
-    'Tiny-ImageNet-32 (200 classes, 100k images) stands in for downsampled ImageNet 32×32 (1000 classes, 1.28M)',
-  cifar10Jpeg:
-    'CIFAR-10 comes from a lossy JPEG copy (about 0.9 KB per image): close to, not identical with, the official binaries',
-  unavailable: (what: string) => `No offline copy of ${what} here: rows that need it stay inconclusive`,
-};
 
 /** The smoke profile checks integrity, not paper numbers. */
 export function smokeIntegrity(ranges: Record<string, [number, number]>, minRows = 1): IntegrityClaim[] {
@@ -123,11 +87,3 @@ export function smokeIntegrity(ranges: Record<string, [number, number]>, minRows
 }
 
 export const ACCURACY_RANGE: [number, number] = [0, 100];
-
-/** The accuracy columns of Tables 2–4: clean, PGD-100, CW-100, AutoAttack. */
-export const CLEAN_PGD_CW_AA: MetricSpec[] = [
-  { key: 'clean', label: 'Clean' },
-  { key: 'pgd', label: 'PGD' },
-  { key: 'cw', label: 'CW' },
-  { key: 'aa', label: 'AA' },
-];

@@ -16,22 +16,8 @@ export interface LinfOptions {
   seed?: number;
 }
 
-/**
- * ε as an exact fraction string for results ('8/255', '31/1000'): AutoAttack#54 shows that
- * 8/255 and 0.031 get confused. Finds the smallest denominator ≤ 100000 reproducing eps to
- * float64 precision (k/255 preferred); falls back to the decimal.
- */
-export function epsFraction(eps: number): string {
-  if (eps === 0) return '0';
-  // Pixel-scale fractions stay over 255 ('4/255', not '4/255' reduced to something else).
-  const n255 = Math.round(eps * 255);
-  if (Math.abs(n255 / 255 - eps) < 1e-12) return `${n255}/255`;
-  for (let d = 1; d <= 100000; d++) {
-    const n = Math.round(eps * d);
-    if (n > 0 && Math.abs(n / d - eps) < 1e-12) return `${n}/${d}`;
-  }
-  return String(eps);
-}
+/** ε as an exact fraction string for results (the one helper lives in util/fraction). */
+export { epsFraction } from '../util/fraction';
 
 export function checkEps(eps: number, what = 'eps'): void {
   if (!(Number.isFinite(eps) && eps >= 0 && eps <= 1))
@@ -101,6 +87,7 @@ export function normalNoise(rngs: Rng[], sampleShape: number[], std: number): tf
 /** Σ_i CE(z_i, y_i) — summed so each sample's gradient is independent of the batch size. */
 export function crossEntropySum(logits: tf.Tensor2D, y: tf.Tensor1D): tf.Scalar {
   return tf.tidy(() => {
+    if (logits.shape[0] === 0) return tf.scalar(0);
     const oneHot = tf.oneHot(tf.cast(y, 'int32'), logits.shape[1]);
     return tf.neg(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)))) as tf.Scalar;
   });

@@ -24,16 +24,37 @@ export interface PgdMaximizeOptions {
   /** 'uniform': x + U(−ε, ε) (Madry); 'normal': x + startStd·N(0,1) (TRADES, 0.001); 'none': x. */
   start: 'uniform' | 'normal' | 'none';
   startStd?: number;
+  /**
+   * Project the random start into the ε-ball ∩ [0,1] before the first gradient (default true,
+   * as Madry's code clips its start); TRADES' code takes the first gradient at x + 0.001·N(0,1)
+   * unclipped (false).
+   */
+  projectStart?: boolean;
   rng: Rng;
+}
+
+/**
+ * The random start's offset from x, one stream per sample drawn from `rng` (see sampleRngs),
+ * or null for start 'none'. Exported so a reference implementation can be given the same noise.
+ */
+export function startNoise(x: tf.Tensor4D, opts: PgdMaximizeOptions): tf.Tensor4D | null {
+  if (opts.start === 'none') return null;
+  const rngs = sampleRngs(opts.rng, x.shape[0]);
+  const sampleShape = x.shape.slice(1);
+  return (
+    opts.start === 'uniform'
+      ? uniformNoise(rngs, sampleShape, -opts.eps, opts.eps)
+      : normalNoise(rngs, sampleShape, opts.startStd ?? 0.001)
+  ) as tf.Tensor4D;
 }
 
 /**
  * Projected gradient ascent in the L∞ ball ∩ [0,1] (Madry et al. 2018, arXiv 1706.06083):
  * x' ← Π(x' + stepSize · sign(∇ loss(x'))). The reusable core: training passes its own combined
  * loss (BiaMAT's unweighted sum of CEs, TRADES' KL); `loss` must be a sum over samples so
- * steps do not depend on batch composition. The start point is projected too (TRADES' normal
- * start is otherwise unclipped for one gradient evaluation). Random starts draw one stream per
- * sample from `rng` (see sampleRngs). Returns a new tensor; x is not disposed.
+ * steps do not depend on batch composition. The start point is projected unless
+ * `projectStart` is false. Random starts draw one stream per sample from `rng` (see
+ * sampleRngs). Returns a new tensor; x is not disposed.
  */
 export function pgdMaximize(
   loss: (xAdv: tf.Tensor4D) => tf.Scalar,
@@ -45,15 +66,11 @@ export function pgdMaximize(
   if (!(Number.isInteger(opts.steps) && opts.steps >= 0))
     throw new UserError(`PGD steps must be a non-negative integer, got ${opts.steps}`);
   const { lo, hi } = linfBounds(x, opts.eps);
-  const sampleShape = x.shape.slice(1);
   let xAdv = tf.tidy(() => {
-    if (opts.start === 'none') return tf.clone(x);
-    const rngs = sampleRngs(opts.rng, x.shape[0]);
-    const noise =
-      opts.start === 'uniform'
-        ? uniformNoise(rngs, sampleShape, -opts.eps, opts.eps)
-        : normalNoise(rngs, sampleShape, opts.startStd ?? 0.001);
-    return project(tf.add(x, noise) as tf.Tensor4D, lo, hi);
+    const noise = startNoise(x, opts);
+    if (noise === null) return tf.clone(x);
+    const start = tf.add(x, noise) as tf.Tensor4D;
+    return opts.projectStart === false ? start : project(start, lo, hi);
   });
   const gradFn = tf.grad((xa: tf.Tensor) => loss(xa as tf.Tensor4D));
   for (let i = 0; i < opts.steps; i++) {

@@ -41,3 +41,14 @@ export {
   type PairedBatchOptions,
 } from './batches';
 export type { ProgressMode } from './progress';
+export {
+  imageRange,
+  imageTensor,
+  loadLocal,
+  mergeDatasets,
+  orderedBatches,
+  parseLocalName,
+  splitParts,
+  subsetOrAll,
+  type SplitPart,
+} from './transforms';

@@ -1,9 +1,10 @@
 /**
- * The paper's settings (spec §2, Appendix E, Table 12) as two builders, so each table file
+ * The paper's settings (docs/method.md §2, Appendix E, Table 12) as two builders, so each table file
  * states only what its rows change. Every value here is the paper-scale one; smoke and small
  * runs come from `scaleConfig` (scale.ts).
  */
-import { frac, type ExperimentConfig, type PaperDataset, type PaperMetrics } from './schema';
+import { frac } from '../util/fraction';
+import type { ExperimentConfig, PaperDataset, PaperMetrics } from './schema';
 
 export interface RowSpec {
   id: string;
@@ -33,20 +34,52 @@ export function table12(
   };
 }
 
-function paperModel(primary: PaperDataset, base: 'at' | 'trades' | 'standard'): ExperimentConfig['model'] {
-  if (primary === 'imgnet100') return { arch: 'wrn', depth: 16, widen: 10 };
-  return base === 'trades' ? { arch: 'wrn', depth: 34, widen: 10 } : { arch: 'wrn', depth: 28, widen: 10 };
+/**
+ * AT rows train the released AT network (Madry's TensorFlow ResNet, docs/method.md §3), TRADES
+ * rows the TRADES WRN; WRN-28-10 / WRN-34-10 on CIFAR, WRN-16-10 on ImgNet100.
+ */
+function paperModel(primary: PaperDataset, base: 'at' | 'trades'): ExperimentConfig['model'] {
+  const arch = base === 'at' ? 'at-wrn' : 'wrn';
+  if (primary === 'imgnet100') return { arch, depth: 16, widen: 10 };
+  return { arch, depth: base === 'trades' ? 34 : 28, widen: 10 };
 }
 
-const EVAL: ExperimentConfig['eval'] = {
-  eps: frac(8, 255),
-  stepSize: frac(2, 255),
-  pgdSteps: 100,
-  cwSteps: 100,
-  autoattack: true,
-  fgsm: false,
-  selectionPgdSteps: 10,
-  selectionImages: null,
+/**
+ * Evaluation as each family's released script runs it. AT (`AT/pgd_attack.py`): PGD-k / CW-k at
+ * ε 8/255, step 2/255, random start; checkpoints every 2 epochs after the first LR decay (epoch
+ * 60 of 100: the first candidate is epoch 62), PGD-10 on the full test set. TRADES
+ * (`TRADES/evaluate.py` defaults): ε 0.031, step 0.003, 100 steps, no random start; checkpoints
+ * from epoch 99. AutoAttack at the family's ε.
+ */
+const EVAL: Record<'at' | 'trades', ExperimentConfig['eval']> = {
+  at: {
+    eps: frac(8, 255),
+    stepSize: frac(2, 255),
+    pgdSteps: 100,
+    cwSteps: 100,
+    randomStart: true,
+    autoattack: true,
+    fgsm: false,
+    selectionPgdSteps: 10,
+    selectionImages: null,
+    selectionEvery: 2,
+    selectionFromEpoch: 62,
+  },
+  trades: {
+    eps: frac(31, 1000),
+    stepSize: frac(3, 1000),
+    pgdSteps: 100,
+    cwSteps: 100,
+    randomStart: false,
+    autoattack: true,
+    fgsm: false,
+    // Which attack picks the best of the epoch ≥ 99 checkpoints is not stated: PGD-20 at the
+    // evaluation settings (a parameter).
+    selectionPgdSteps: 20,
+    selectionImages: null,
+    selectionEvery: 1,
+    selectionFromEpoch: 99,
+  },
 };
 
 function common(r: RowSpec, base: 'at' | 'trades'): Omit<ExperimentConfig, 'train' | 'model'> {
@@ -68,7 +101,7 @@ function common(r: RowSpec, base: 'at' | 'trades'): Omit<ExperimentConfig, 'trai
       pretrainEpochs: 0,
       rst: null,
     },
-    eval: EVAL,
+    eval: EVAL[base],
     checkpoint: 'best',
     seeds: [0],
     subset: { primaryTrain: null, primaryTest: null, aux: null },
@@ -95,10 +128,19 @@ export function atRow(r: RowSpec): ExperimentConfig {
       schedule: 'at',
       momentum: 0.9,
       weightDecay: 2e-4,
+      weightDecayOn: 'kernels',
       batchSize: 128,
       auxBatchSize: 128,
       augment: true,
-      attack: { eps: frac(8, 255), stepSize: frac(2, 255), steps: 10, bn: 'train', bnUpdatesStats: true },
+      // Train-mode BN in the attack, but only the training step moves the running averages.
+      attack: {
+        eps: frac(8, 255),
+        stepSize: frac(2, 255),
+        steps: 10,
+        bn: 'train',
+        bnUpdatesStats: false,
+        objective: 'sum',
+      },
     },
   };
 }
@@ -115,10 +157,18 @@ export function tradesRow(r: RowSpec): ExperimentConfig {
       schedule: 'trades',
       momentum: 0.9,
       weightDecay: 5e-4,
+      weightDecayOn: 'all',
       batchSize: 128,
       auxBatchSize: 128,
       augment: true,
-      attack: { eps: frac(31, 1000), stepSize: frac(7, 1000), steps: 10, bn: 'eval', bnUpdatesStats: false },
+      attack: {
+        eps: frac(31, 1000),
+        stepSize: frac(7, 1000),
+        steps: 10,
+        bn: 'eval',
+        bnUpdatesStats: false,
+        objective: 'sum',
+      },
     },
   };
 }

@@ -1,103 +1,106 @@
 /**
- * Experiments CLI:
- *   npx tsx src/experiments/cli.ts list [table]
- *   npx tsx src/experiments/cli.ts show <id> [--profile smoke|small|paper] [key=value ...]
- *   npx tsx src/experiments/cli.ts run <table|id> [--profile small] [--results results] [--backend cpu]
- *                                      [--data-dir .data] [--epochs-per-call N] [key=value ...]
+ * npm run experiments -- <command>
+ *   list [table]                              experiment ids (a table's rows)
+ *   show <id|table> [--profile p] [k=v ...]   the resolved config at a profile, as JSON
+ *   run <id|table> [--profile p] [k=v ...]    train and evaluate (cached by config hash; resumable)
+ *   train-check [--profile smoke] [k=v ...]   one epoch each of AT, AT+BiaMAT and TRADES+BiaMAT (npm run train)
  * Overrides are dotted keys validated by the schema (e.g. method.gamma=0.5 train.epochs=3), applied
- * after the profile's scaling so they hold at every profile.
- * Finished runs are cached by config hash; a killed run resumes from its last epoch.
+ * after the profile's scaling so they hold at every profile. A killed run resumes from its last epoch.
  */
 import { Command } from 'commander';
 import { runMain, UserError } from '../util/errors';
-import { ALL_EXPERIMENTS, TABLES } from './tables';
+import { formatResult } from './format';
+import { PROFILES, parseProfile } from './profiles';
+import { runExperiment, type RunOptions } from './runner';
+import { scaleConfig } from './scale';
 import { overridesFromFlags, withOverrides, type ExperimentConfig } from './schema';
-import { PROFILES, scaleConfig, type Profile } from './scale';
-import { runExperiment, type ExperimentResult } from './runner';
+import { ALL_EXPERIMENTS, TABLES } from './tables';
+
+/** The smoke check of training: AT, AT+BiaMAT and TRADES+BiaMAT on CIFAR-10 with the ImageNet stand-in. */
+const TRAIN_CHECK_IDS = [
+  'table2/c10-at',
+  'table2/c10-at-biamat-imagenet32',
+  'table2/c10-trades-biamat-imagenet32',
+];
 
 function select(what: string): ExperimentConfig[] {
-  const list = TABLES[what] ?? ALL_EXPERIMENTS.filter((e) => e.id === what || e.id.startsWith(what + '/'));
+  const list =
+    TABLES[what]?.rows ?? ALL_EXPERIMENTS.filter((e) => e.id === what || e.id.startsWith(what + '/'));
   if (list.length === 0)
     throw new UserError(
       `no table or experiment '${what}'`,
-      `tables: ${Object.keys(TABLES).join(', ')}; ids: see 'list'`,
+      `tables: ${Object.keys(TABLES).join(', ')}; ids: npm run experiments -- list`,
     );
   return list;
 }
 
-function profileOf(v: string): Profile {
-  if (!(PROFILES as string[]).includes(v))
-    throw new UserError(`unknown profile '${v}'`, `use ${PROFILES.join(', ')}`);
-  return v as Profile;
+async function runAll(configs: ExperimentConfig[], opts: RunOptions): Promise<void> {
+  const t0 = Date.now();
+  for (const c of configs) console.log(formatResult(await runExperiment(c, opts)));
+  console.log(`total ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
 
-export function formatResult(r: ExperimentResult): string {
-  if (r.status === 'unavailable') return `${r.id}: ${r.reason}`;
-  const f = (k: string) =>
-    r.mean[k] === undefined
-      ? ''
-      : ` ${k} ${r.mean[k].toFixed(2)}${r.seeds.length > 1 ? `±${r.std[k].toFixed(2)}` : ''}`;
-  const p = r.paper;
-  const paper = ['clean', 'pgd', 'cw', 'aa', 'fgsm', 'error']
-    .filter((k) => (p as Record<string, unknown>)[k] !== undefined)
-    .map((k) => `${k} ${(p as Record<string, number>)[k]}`)
-    .join(' ');
-  if (r.perClassHighRatio) {
-    const { all, ...perClass } = r.perClassHighRatio;
-    const top = Object.entries(perClass)
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 3)
-      .map(([k, v]) => `${k} ${v.toFixed(3)}`)
-      .join(', ');
-    return `${r.id} [${r.profile}]: higher-than-threshold ratio all ${all.toFixed(3)} over ${Object.keys(perClass).length} aux classes (top: ${top}) | paper: all ${p.perClass?.all}`;
-  }
-  const s = r.seeds[0];
-  const sel =
-    s && s.tau !== null ? ` | τ ${s.tau.toFixed(3)} r(n_high/n_aux) ${s.ratioHigh?.toFixed(2) ?? '-'}` : '';
-  return `${r.id} [${r.profile}${r.status === 'partial' ? ', partial' : ''}]:${f('clean')}${f('pgd')}${f('cw')}${f('aa')}${f('fgsm')}${f('error')}${sel} | paper: ${paper}`;
+type RunFlags = {
+  profile: string;
+  results: string;
+  backend?: string;
+  dataDir?: string;
+  epochsPerCall?: string;
+};
+
+function runOptions(o: RunFlags, overrides: string[]): RunOptions {
+  return {
+    profile: parseProfile(o.profile),
+    resultsDir: o.results,
+    backend: o.backend,
+    dataDir: o.dataDir,
+    progress: process.stderr.isTTY,
+    overrides: overridesFromFlags(overrides),
+    stopAfterEpochs: o.epochsPerCall ? Number(o.epochsPerCall) : undefined,
+  };
+}
+
+function withRunFlags(cmd: Command, defaultProfile: string, defaultResults: string): Command {
+  return cmd
+    .option('--profile <p>', PROFILES.join(' | '), defaultProfile)
+    .option('--results <dir>', 'results folder (run cache)', defaultResults)
+    .option('--backend <name>', 'tfjs backend (default: auto)')
+    .option('--data-dir <dir>', 'dataset cache folder')
+    .option('--epochs-per-call <n>', 'stop after n epochs (rerun to continue)');
 }
 
 async function main(): Promise<void> {
-  const program = new Command('experiments').description('BiaMAT paper tables as typed configs');
+  const program = new Command('experiments').description('the BiaMAT paper tables as typed configs');
   program
     .command('list [table]')
     .description('list experiment ids')
     .action((table?: string) => {
-      const list = table ? (TABLES[table] ?? []) : ALL_EXPERIMENTS;
-      for (const c of list) console.log(`${c.id.padEnd(44)} ${c.row}`);
+      for (const c of table ? select(table) : ALL_EXPERIMENTS) console.log(`${c.id.padEnd(44)} ${c.row}`);
     });
   program
     .command('show <id> [overrides...]')
-    .option('--profile <p>', 'smoke | small | paper', 'paper')
+    .description('print the resolved config of an experiment (or a table) at a profile')
+    .option('--profile <p>', PROFILES.join(' | '), 'paper')
     .action((id: string, overrides: string[], o: { profile: string }) => {
       for (const c of select(id)) {
-        const scaled = scaleConfig(c, profileOf(o.profile));
+        const scaled = scaleConfig(c, parseProfile(o.profile));
         scaled.config = withOverrides(scaled.config, overridesFromFlags(overrides));
         console.log(JSON.stringify(scaled, null, 2));
       }
     });
-  program
-    .command('run <what> [overrides...]')
-    .option('--profile <p>', 'smoke | small | paper', 'small')
-    .option('--results <dir>', 'results folder (run cache)', 'results')
-    .option('--backend <name>', 'tfjs backend (default: auto)')
-    .option('--data-dir <dir>', 'dataset cache folder')
-    .option('--epochs-per-call <n>', 'stop after n epochs (rerun to continue)')
-    .action(async (what: string, overrides: string[], o: Record<string, string | undefined>) => {
-      const parsed = overridesFromFlags(overrides);
-      for (const c of select(what)) {
-        const r = await runExperiment(c, {
-          overrides: parsed,
-          profile: profileOf(o.profile ?? 'small'),
-          resultsDir: o.results ?? 'results',
-          backend: o.backend,
-          dataDir: o.dataDir,
-          progress: process.stderr.isTTY,
-          stopAfterEpochs: o.epochsPerCall ? Number(o.epochsPerCall) : undefined,
-        });
-        console.log(formatResult(r));
-      }
-    });
+  withRunFlags(program.command('run <what> [overrides...]'), 'small', 'results')
+    .description('train and evaluate an experiment or every row of a table')
+    .action((what: string, overrides: string[], o: RunFlags) =>
+      runAll(select(what), runOptions(o, overrides)),
+    );
+  withRunFlags(program.command('train-check [overrides...]'), 'smoke', 'results/smoke')
+    .description('one epoch each of AT, AT+BiaMAT and TRADES+BiaMAT (CIFAR-10 subset, ImageNet stand-in)')
+    .action((overrides: string[], o: RunFlags) =>
+      runAll(
+        TRAIN_CHECK_IDS.map((id) => select(id)[0]),
+        runOptions(o, overrides),
+      ),
+    );
   await program.parseAsync(process.argv);
 }
 

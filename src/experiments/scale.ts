@@ -1,26 +1,21 @@
 /**
  * ONE function shrinks a paper config for a smoke or small run (big_vision's runlocal), so
- * smoke, small and paper runs share every line of code and differ only in these numbers:
- *
- * | profile | data (primary train / test / aux)   | model          | epochs | train attack | eval            |
- * |---------|-------------------------------------|----------------|--------|--------------|-----------------|
- * | smoke   | 1024 / 256 / 1024, batch 32 + 32    | small-cnn w8   | 1      | 2 steps      | PGD-5, CW-5     |
- * | small   | 5000 / 1000 / 5000, batch 128 + 128 | small-cnn w32  | 10     | 5 steps      | PGD-20, CW-20   |
- * | paper   | full                                | the paper's    | paper  | 10 steps     | PGD-100, CW-100 |
+ * smoke, small and paper runs share every line of code and differ only in the numbers of
+ * profiles.ts.
  *
  * Rules: ε is kept; the training step size scales by paper steps / new steps (2/255 × 10/2 =
- * 10/255), so k·step stays the same multiple of ε; evaluation uses max(paper step, 2.5ε/k); the warm-up keeps its share of training (5/100 → 0.05 of
- * the epochs) but at least a quarter epoch, so τ is set after some training; pre-training epochs
- * and RST labeller epochs scale the same way; AutoAttack is off below paper scale (hours on CPU);
- * per-epoch checkpoint selection uses PGD-3/PGD-5 on the scaled test set. Datasets map to the
- * offline stand-ins (standins.ts); a row whose dataset has neither a stand-in nor a local import
- * is marked unavailable.
+ * 10/255), so k·step stays the same multiple of ε; evaluation uses max(paper step, 2.5ε/k); the
+ * warm-up keeps its share of training (5/100 → 0.05 of the epochs) but at least a quarter epoch,
+ * so τ is set after some training; pre-training epochs and RST labeller epochs scale the same
+ * way; AutoAttack is off below paper scale (hours on CPU); checkpoint selection uses the
+ * profile's PGD steps on the scaled test set, from the same share of training on. Datasets map to the offline stand-ins
+ * (standins.ts); a row whose dataset has neither a stand-in nor a local import is marked
+ * unavailable.
  */
-import type { ExperimentConfig, Fraction } from './schema';
+import type { Fraction } from '../util/fraction';
+import { PROFILE_SPECS, type Profile } from './profiles';
+import type { ExperimentConfig } from './schema';
 import { localDataset, type DataPresence } from './standins';
-
-export type Profile = 'smoke' | 'small' | 'paper';
-export const PROFILES: Profile[] = ['smoke', 'small', 'paper'];
 
 export interface ScaledExperiment {
   profile: Profile;
@@ -30,43 +25,6 @@ export interface ScaledExperiment {
   /** Why this row cannot run here, or null. */
   unavailable: string | null;
 }
-
-interface ProfileNumbers {
-  primaryTrain: number;
-  primaryTest: number;
-  aux: number;
-  batch: number;
-  model: ExperimentConfig['model'];
-  epochs: number;
-  trainSteps: number;
-  evalSteps: number;
-  selectionSteps: number;
-}
-
-const PROFILE: Record<Exclude<Profile, 'paper'>, ProfileNumbers> = {
-  smoke: {
-    primaryTrain: 1024,
-    primaryTest: 256,
-    aux: 1024,
-    batch: 32,
-    model: { arch: 'small-cnn', width: 8 },
-    epochs: 1,
-    trainSteps: 2,
-    evalSteps: 5,
-    selectionSteps: 3,
-  },
-  small: {
-    primaryTrain: 5000,
-    primaryTest: 1000,
-    aux: 5000,
-    batch: 128,
-    model: { arch: 'small-cnn', width: 32 },
-    epochs: 10,
-    trainSteps: 5,
-    evalSteps: 20,
-    selectionSteps: 5,
-  },
-};
 
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
@@ -112,13 +70,15 @@ export function scaleConfig(
       ? `unavailable offline: ${missing.join(', ')} has no offline stand-in and is not imported ` +
         `(npm run data -- import ${missing[0]} --from <official files>)`
       : null;
-  if (profile === 'paper') return { profile, config, data, unavailable };
+  const p = PROFILE_SPECS[profile].scale;
+  if (p === null) return { profile, config, data, unavailable };
 
-  const p = PROFILE[profile];
   const c = config;
   const share = (epochs: number) => (c.train.epochs > 0 ? (epochs / c.train.epochs) * p.epochs : 0);
   const pretrain = c.method.pretrainEpochs > 0 ? Math.max(1, Math.round(share(c.method.pretrainEpochs))) : 0;
-  const epochs = p.epochs + (pretrain > 0 && p.epochs === 1 ? 1 : 0);
+  // Hendrycks rows need at least one fine-tuning epoch after pre-training.
+  const epochs = Math.max(p.epochs, pretrain + (pretrain > 0 ? 1 : 0));
+  const scaleEpoch = (e: number) => Math.min(epochs, Math.max(1, Math.round((e / c.train.epochs) * epochs)));
   const trainSteps = c.train.attack.steps === 0 ? 0 : p.trainSteps;
   const evalSteps = (k: number) => (k === 0 ? 0 : p.evalSteps);
   const scaled: ExperimentConfig = {
@@ -155,12 +115,13 @@ export function scaleConfig(
       selectionPgdSteps: c.eval.selectionPgdSteps === 0 ? 0 : p.selectionSteps,
       selectionImages:
         c.eval.selectionImages === null ? p.primaryTest : Math.min(c.eval.selectionImages, p.primaryTest),
+      // Candidates start at the same share of training; short runs consider every epoch from there.
+      selectionFromEpoch: scaleEpoch(c.eval.selectionFromEpoch),
+      selectionEvery: epochs >= 10 * c.eval.selectionEvery ? c.eval.selectionEvery : 1,
     },
-    seeds: c.seeds.slice(0, profile === 'smoke' ? 1 : Math.min(c.seeds.length, 3)),
+    seeds: c.seeds.slice(0, p.maxSeeds),
     subset: { primaryTrain: p.primaryTrain, primaryTest: p.primaryTest, aux: p.aux },
-    robustDataset: c.robustDataset
-      ? { ...c.robustDataset, steps: profile === 'smoke' ? 10 : 100, stepSize: c.robustDataset.stepSize }
-      : null,
+    robustDataset: c.robustDataset ? { ...c.robustDataset, steps: p.robustDatasetSteps } : null,
   };
   return { profile, config: scaled, data, unavailable };
 }

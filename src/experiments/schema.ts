@@ -4,19 +4,11 @@
  * unknown keys (nanoGPT's configurator), so a typo never silently trains the wrong thing.
  */
 import { z } from 'zod';
+import { ARCHS } from '../models';
 import { UserError } from '../util/errors';
+import { fractionSchema } from '../util/fraction';
 
-/** An exact fraction, so ε is recorded as 8/255 and 31/1000, never a rounded float (AutoAttack#54). */
-export const fractionSchema = z.strictObject({
-  num: z.number().int().nonnegative(),
-  den: z.number().int().positive(),
-});
-export type Fraction = z.infer<typeof fractionSchema>;
-export const frac = (num: number, den: number): Fraction => ({ num, den });
-export const fracValue = (f: Fraction): number => f.num / f.den;
-export const fracString = (f: Fraction): string => `${f.num}/${f.den}`;
-
-/** The paper's datasets (spec §5). ImgNet100/ImgNet900 are the 100- and 900-class splits of ImageNet-32. */
+/** The paper's datasets (docs/method.md §5). ImgNet100/ImgNet900 are the 100- and 900-class splits of ImageNet-32. */
 export const PAPER_DATASETS = [
   'cifar10',
   'cifar100',
@@ -51,8 +43,10 @@ const attackSchema = z.strictObject({
   steps: z.number().int().nonnegative(),
   /** BN mode during the training attack: AT's released code uses train mode, TRADES eval. */
   bn: z.enum(['train', 'eval']),
-  /** PyTorch train mode updates BN running stats on every attack forward. */
+  /** Whether the attack's train-mode forwards move the BN running averages (released AT code: no; PyTorch's model.train(): yes). */
   bnUpdatesStats: z.boolean(),
+  /** AT: 'sum' of the CE terms over all samples (released code) or 'set-means' (a mean per set). */
+  objective: z.enum(['sum', 'set-means']),
 });
 
 export const experimentSchema = z.strictObject({
@@ -68,7 +62,7 @@ export const experimentSchema = z.strictObject({
     alpha: z.number().min(0),
     gamma: z.number().min(0),
     beta: z.number().min(0),
-    /** TRADES' high-set loss; 'adv-ce' when CIFAR-100 is primary (spec §1.5). */
+    /** TRADES' high-set loss; 'adv-ce' when CIFAR-100 is primary (docs/method.md §1.5). */
     highLoss: z.enum(['trades', 'adv-ce']),
     pretrainEpochs: z.number().int().nonnegative(),
     /** Carmon et al.: pseudo-label aux with a standard classifier trained this many epochs, keep top-k per class. */
@@ -77,7 +71,7 @@ export const experimentSchema = z.strictObject({
       .nullable(),
   }),
   model: z.strictObject({
-    arch: z.enum(['small-cnn', 'wrn', 'resnet18']),
+    arch: z.enum(ARCHS),
     depth: z.number().int().positive().optional(),
     widen: z.number().int().positive().optional(),
     width: z.number().int().positive().optional(),
@@ -89,6 +83,8 @@ export const experimentSchema = z.strictObject({
     schedule: z.enum(['at', 'trades', 'constant']),
     momentum: z.number().min(0).max(1),
     weightDecay: z.number().min(0),
+    /** Which variables decay: 'kernels' (conv and dense, released AT code) or 'all' (released TRADES code). */
+    weightDecayOn: z.enum(['all', 'kernels']),
     batchSize: z.number().int().positive(),
     auxBatchSize: z.number().int().positive(),
     augment: z.boolean(),
@@ -99,12 +95,17 @@ export const experimentSchema = z.strictObject({
     stepSize: fractionSchema,
     pgdSteps: z.number().int().nonnegative(),
     cwSteps: z.number().int().nonnegative(),
+    /** Random start of the PGD / CW evaluation (released AT script: yes; TRADES' evaluate.py: no). */
+    randomStart: z.boolean(),
     autoattack: z.boolean(),
     fgsm: z.boolean(),
     /** Attack steps of the per-epoch PGD evaluation that picks the reported checkpoint. */
     selectionPgdSteps: z.number().int().nonnegative(),
     /** Test images used by the per-epoch selection evaluation (null: the whole test set). */
     selectionImages: z.number().int().positive().nullable(),
+    /** Checkpoint candidates: epochs (1-based) from selectionFromEpoch on, every selectionEvery epochs. */
+    selectionEvery: z.number().int().positive(),
+    selectionFromEpoch: z.number().int().positive(),
   }),
   /** 'best': best PGD accuracy on the test set (the paper, Rice et al.); 'last': final epoch. */
   checkpoint: z.enum(['best', 'last']),

@@ -1,6 +1,6 @@
 import { writeJsonAtomic } from '../util/atomic';
 import { UserError } from '../util/errors';
-import { epsFraction } from '../attacks/common';
+import { epsFraction } from '../util/fraction';
 import { archId, type ModelSpec } from './index';
 
 /**

@@ -4,6 +4,7 @@ import { countParams, type Normalization } from './layers';
 import { TwoHeadNet } from './two-head';
 import { SmallCnnTrunk } from './small-cnn';
 import { WideResNetTrunk } from './wrn';
+import { AtWideResNetTrunk } from './at-wrn';
 import { ResNet18Trunk } from './resnet18';
 import { Linear } from './layers';
 import { UserError } from '../util/errors';
@@ -11,7 +12,8 @@ import { UserError } from '../util/errors';
 export type { Classifier, ForwardMode, TwoHeadModel } from './types';
 export type { Normalization } from './layers';
 
-export const ARCHS = ['small-cnn', 'wrn', 'resnet18'] as const;
+/** 'wrn': the TRADES WRN (PyTorch); 'at-wrn': the released AT network (Madry's TensorFlow ResNet). */
+export const ARCHS = ['small-cnn', 'wrn', 'at-wrn', 'resnet18'] as const;
 export type Arch = (typeof ARCHS)[number];
 
 /**
@@ -20,9 +22,9 @@ export type Arch = (typeof ARCHS)[number];
  */
 export interface ModelSpec {
   arch: Arch;
-  /** WRN depth (6n+4). Default 28. */
+  /** WRN / AT-WRN depth (6n+4). Default 28. */
   depth?: number;
-  /** WRN widen factor k. Default 10. */
+  /** WRN / AT-WRN widen factor k. Default 10. */
   widen?: number;
   /** Base width: small-cnn (default 16) and resnet18 (default 64, the paper's). */
   width?: number;
@@ -42,6 +44,8 @@ export function archId(spec: ModelSpec): string {
   switch (spec.arch) {
     case 'wrn':
       return `wrn-${spec.depth ?? 28}-${spec.widen ?? 10}`;
+    case 'at-wrn':
+      return `at-wrn-${spec.depth ?? 28}-${spec.widen ?? 10}`;
     case 'resnet18':
       return spec.width && spec.width !== 64 ? `resnet18-w${spec.width}` : 'resnet18';
     case 'small-cnn':
@@ -84,6 +88,11 @@ export function createModel(spec: ModelSpec): TwoHeadModel {
         opts,
         (reg) => new WideResNetTrunk(reg, inputChannels, spec.depth ?? 28, spec.widen ?? 10),
       );
+    case 'at-wrn':
+      return new TwoHeadNet(
+        opts,
+        (reg) => new AtWideResNetTrunk(reg, inputChannels, spec.depth ?? 28, spec.widen ?? 10),
+      );
     case 'resnet18':
       return new TwoHeadNet(opts, (reg) => new ResNet18Trunk(reg, inputChannels, spec.width ?? 64));
   }
@@ -99,18 +108,18 @@ export function modelVariableShapes(
 ): { name: string; shape: number[]; trainable: boolean }[] {
   checkSpec(spec);
   const c = spec.inputChannels ?? 3;
-  const trunk =
-    spec.arch === 'small-cnn'
-      ? SmallCnnTrunk.shapes(c, spec.width ?? 16)
-      : spec.arch === 'wrn'
-        ? WideResNetTrunk.shapes(c, spec.depth ?? 28, spec.widen ?? 10)
-        : ResNet18Trunk.shapes(c, spec.width ?? 64);
-  const featureDim =
-    spec.arch === 'small-cnn'
-      ? 4 * (spec.width ?? 16)
-      : spec.arch === 'wrn'
-        ? 64 * (spec.widen ?? 10)
-        : 8 * (spec.width ?? 64);
+  const [trunk, featureDim] = ((): [{ name: string; shape: number[] }[], number] => {
+    switch (spec.arch) {
+      case 'small-cnn':
+        return [SmallCnnTrunk.shapes(c, spec.width ?? 16), 4 * (spec.width ?? 16)];
+      case 'wrn':
+        return [WideResNetTrunk.shapes(c, spec.depth ?? 28, spec.widen ?? 10), 64 * (spec.widen ?? 10)];
+      case 'at-wrn':
+        return [AtWideResNetTrunk.shapes(c, spec.depth ?? 28, spec.widen ?? 10), 64 * (spec.widen ?? 10)];
+      case 'resnet18':
+        return [ResNet18Trunk.shapes(c, spec.width ?? 64), 8 * (spec.width ?? 64)];
+    }
+  })();
   const heads = [
     ...Linear.shapes('fc', featureDim, spec.numClasses),
     ...(spec.numAuxClasses > 0 ? Linear.shapes('fc_aux', featureDim, spec.numAuxClasses) : []),

@@ -12,16 +12,24 @@ import { UserError } from '../util/errors';
  * to PyTorch's.
  */
 
+/**
+ * What a trainable variable is, for rules that treat them differently: the released AT code
+ * decays only convolution and dense kernels (not biases, not batch-norm scale and offset).
+ */
+export type ParamKind = 'kernel' | 'bias' | 'bn';
+
 /** Collects a model's variables with dotted, PyTorch-like names ('block1.0.conv1.weight'). */
 export class ParamRegistry {
   readonly trainable: tf.Variable[] = [];
   readonly state: tf.Variable[] = [];
   readonly trainableNames: string[] = [];
   readonly stateNames: string[] = [];
+  /** Parallel to `trainable`. */
+  readonly trainableKinds: ParamKind[] = [];
 
   constructor(readonly rng: Rng) {}
 
-  add(name: string, value: tf.Tensor, trainable: boolean): tf.Variable {
+  add(name: string, value: tf.Tensor, trainable: boolean, kind: ParamKind = 'kernel'): tf.Variable {
     if (this.trainableNames.includes(name) || this.stateNames.includes(name))
       throw new Error(`duplicate variable name ${name}`);
     // Variables get unique tfjs names so two models can coexist; our names live here.
@@ -30,6 +38,7 @@ export class ParamRegistry {
     if (trainable) {
       this.trainable.push(v);
       this.trainableNames.push(name);
+      this.trainableKinds.push(kind);
     } else {
       this.state.push(v);
       this.stateNames.push(name);
@@ -52,9 +61,10 @@ export function countParams(shapes: { name: string; shape: number[] }[]): number
 }
 
 /**
- * 2-D convolution without bias. Kaiming-normal initialisation with fan-out, as the PyTorch WRN
- * code does: N(0, 2 / (k·k·out)). Padding is symmetric like PyTorch's `padding=` (tfjs 'same'
- * pads asymmetrically at stride 2, which would shift the receptive fields against PyTorch).
+ * 2-D convolution without bias. Kaiming-normal initialisation with fan-out, as both the PyTorch
+ * WRN code and Madry's TensorFlow code do: N(0, 2 / (k·k·out)). A numeric `pad` is symmetric like
+ * PyTorch's `padding=`; 'same' is TensorFlow's SAME, which at stride 2 pads only bottom and right
+ * (the released AT network is TensorFlow code).
  */
 export class Conv2d {
   readonly weight: tf.Variable;
@@ -65,7 +75,7 @@ export class Conv2d {
     readonly outCh: number,
     readonly kernel: number,
     readonly stride: number,
-    readonly pad: number,
+    readonly pad: number | 'same',
   ) {
     const std = Math.sqrt(2 / (kernel * kernel * outCh));
     const n = kernel * kernel * inCh * outCh;
@@ -86,9 +96,12 @@ export class Conv2d {
 }
 
 /**
- * Fully connected layer. Weight U(±1/√fan_in) as PyTorch's nn.Linear default; bias zero as the
- * WRN code sets it.
+ * Fully connected layer, bias zero as the WRN codes set it. Weight init 'pytorch': U(±1/√fan_in),
+ * nn.Linear's default; 'unit-scaling': U(±√(3/fan_in)), TensorFlow's uniform unit scaling with
+ * factor 1.0 (the released AT network).
  */
+export type LinearInit = 'pytorch' | 'unit-scaling';
+
 export class Linear {
   readonly weight: tf.Variable;
   readonly bias: tf.Variable;
@@ -97,14 +110,15 @@ export class Linear {
     name: string,
     readonly inF: number,
     readonly outF: number,
+    init: LinearInit = 'pytorch',
   ) {
-    const bound = 1 / Math.sqrt(inF);
+    const bound = init === 'pytorch' ? 1 / Math.sqrt(inF) : Math.sqrt(3 / inF);
     this.weight = reg.add(
       `${name}.weight`,
       tf.tensor2d(reg.rng.uniformArray(inF * outF, -bound, bound), [inF, outF]),
       true,
     );
-    this.bias = reg.add(`${name}.bias`, tf.zeros([outF]), true);
+    this.bias = reg.add(`${name}.bias`, tf.zeros([outF]), true, 'bias');
   }
 
   static shapes(name: string, inF: number, outF: number) {
@@ -138,8 +152,8 @@ export class BatchNorm {
     readonly momentum = 0.1,
     readonly epsilon = 1e-5,
   ) {
-    this.gamma = reg.add(`${name}.weight`, tf.ones([channels]), true);
-    this.beta = reg.add(`${name}.bias`, tf.zeros([channels]), true);
+    this.gamma = reg.add(`${name}.weight`, tf.ones([channels]), true, 'bn');
+    this.beta = reg.add(`${name}.bias`, tf.zeros([channels]), true, 'bn');
     this.runningMean = reg.add(`${name}.running_mean`, tf.zeros([channels]), false);
     this.runningVar = reg.add(`${name}.running_var`, tf.ones([channels]), false);
   }

@@ -1,12 +1,21 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ForwardMode, TwoHeadModel } from './types';
-import { InputNormalization, Linear, ParamRegistry, type Normalization } from './layers';
+import {
+  InputNormalization,
+  Linear,
+  ParamRegistry,
+  type LinearInit,
+  type Normalization,
+  type ParamKind,
+} from './layers';
 import { Rng } from '../util/rng';
 import { UserError } from '../util/errors';
 
 /** A trunk g: normalised [N,H,W,C] input → [N, featureDim] features. */
 export interface Trunk {
   readonly featureDim: number;
+  /** How the heads on top are initialised (default: PyTorch's nn.Linear). */
+  readonly headInit?: LinearInit;
   features(x: tf.Tensor4D, mode: ForwardMode): tf.Tensor2D;
 }
 
@@ -21,7 +30,7 @@ export interface TwoHeadOptions {
 
 /**
  * Shared trunk + primary head `fc` (K classes) + auxiliary head `fc_aux` (K~ classes, absent
- * when K~ = 0): the network BiaMAT trains (spec §1). The trunk is built by the architecture
+ * when K~ = 0): the network BiaMAT trains (docs/method.md §1). The trunk is built by the architecture
  * file through `buildTrunk`, with the same seeded registry, so initialisation is reproducible
  * from `seed` alone.
  */
@@ -44,10 +53,11 @@ export class TwoHeadNet implements TwoHeadModel {
     this.reg = new ParamRegistry(new Rng(opts.seed).fork('init'));
     this.norm = new InputNormalization(opts.normalization, opts.inputChannels);
     this.trunk = buildTrunk(this.reg);
-    this.head = new Linear(this.reg, 'fc', this.trunk.featureDim, opts.numClasses);
+    const init = this.trunk.headInit ?? 'pytorch';
+    this.head = new Linear(this.reg, 'fc', this.trunk.featureDim, opts.numClasses, init);
     this.auxHead =
       opts.numAuxClasses > 0
-        ? new Linear(this.reg, 'fc_aux', this.trunk.featureDim, opts.numAuxClasses)
+        ? new Linear(this.reg, 'fc_aux', this.trunk.featureDim, opts.numAuxClasses, init)
         : null;
   }
 
@@ -69,6 +79,10 @@ export class TwoHeadNet implements TwoHeadModel {
 
   get stateVariables(): tf.Variable[] {
     return this.reg.state;
+  }
+
+  get trainableKinds(): ParamKind[] {
+    return this.reg.trainableKinds;
   }
 
   variableNames(): string[] {

@@ -1,8 +1,9 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { ParamKind } from './layers';
 
 /**
  * A network with a shared trunk g, a primary head f (K classes) and an auxiliary head f~
- * (K~ classes), as BiaMAT needs (spec §1). Input: float32 NHWC in [0,1]; normalisation is
+ * (K~ classes), as BiaMAT needs (docs/method.md §1). Input: float32 NHWC in [0,1]; normalisation is
  * an explicit layer inside the model (AutoAttack/RobustBench convention).
  */
 export interface TwoHeadModel {
@@ -23,6 +24,8 @@ export interface TwoHeadModel {
   readonly trainableVariables: tf.Variable[];
   /** Non-trainable state saved with the weights (BN running mean/variance). */
   readonly stateVariables: tf.Variable[];
+  /** Parallel to trainableVariables: convolution/dense kernel, bias, or batch-norm scale/offset. */
+  readonly trainableKinds: ParamKind[];
   /** Names parallel to trainableVariables then stateVariables, for checkpoints and exports. */
   variableNames(): string[];
   dispose(): void;

@@ -57,7 +57,7 @@ export class WideResNetTrunk implements Trunk {
   }
 }
 
-function blocksPerGroup(depth: number): number {
+export function blocksPerGroup(depth: number): number {
   if (!Number.isInteger(depth) || depth < 10 || (depth - 4) % 6 !== 0)
     throw new UserError(
       `WRN depth must be 6n+4 with n ≥ 1 (10, 16, 22, 28, 34, …), got ${depth}`,

@@ -1,7 +1,12 @@
-/** Presentation helpers for the result notebooks (notebooks/02–08): plan, run, record, show. */
-export * from './rows';
-export * from './superclasses';
-export * from './tables';
+/**
+ * What the notebooks call: run a paper table (plan, run, record), show ours beside the paper,
+ * record results, and draw figures. The recorder lives here (records.ts); the harness only
+ * reads what it wrote.
+ */
 export * from './present';
+export * from './records';
+export * from './run-table';
+export * from './superclasses';
 export * from './theory';
-export { figureDiv, plotlySource } from '../theory/figures';
+export * from './verdicts';
+export { figureDiv, plotlySource, type FigureSpec } from '../util/figure';

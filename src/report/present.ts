@@ -1,37 +1,35 @@
 /**
- * How result notebooks show a table: ours beside the paper's numbers (markdown for tslab's
- * display.markdown), a skipped/unavailable column that says why a row has no numbers, and
- * plotly figure specs (drawn with src/theory's figureDiv, plotly.js inlined from node_modules).
+ * How a result notebook shows its table: ours beside the paper's numbers (markdown for tslab's
+ * display.markdown), a status column that says why a row has no numbers, and plotly figures.
  */
-import type { FigureSpec } from '../theory/figures';
-import type { RowOutcome, SkippedRow, TablePlan } from './tables';
+import { paperSd, paperValue } from '../experiments/table';
+import type { FigureSpec } from '../util/figure';
+import { mean, sampleSd } from '../util/stats';
+import { selectionCurve, type RowOutcome, type TableRun } from './run-table';
 import { superclassRatios } from './superclasses';
-
-export const METRIC_LABELS: Record<string, string> = {
-  clean: 'Clean',
-  pgd: 'PGD',
-  cw: 'CW',
-  aa: 'AA',
-  fgsm: 'FGSM',
-  error: 'Error',
-};
 
 /** mean ± sd over seeds (sd only for n > 1), 2 decimals; '–' when absent. */
 export function formatMean(values: number[] | undefined): string {
   if (!values || values.length === 0) return '–';
-  const n = values.length;
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  if (!Number.isFinite(mean)) return 'NaN';
-  if (n === 1) return mean.toFixed(2);
-  const sd = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1));
-  return `${mean.toFixed(2)} ± ${sd.toFixed(2)} (n=${n})`;
+  const m = mean(values);
+  if (!Number.isFinite(m)) return 'NaN';
+  if (values.length === 1) return m.toFixed(2);
+  return `${m.toFixed(2)} ± ${sampleSd(values).toFixed(2)} (n=${values.length})`;
 }
 
-function paperCell(paper: Record<string, unknown>, metric: string): string {
-  const v = paper[metric];
-  const sd = (paper.std as Record<string, number> | undefined)?.[metric];
-  if (typeof v !== 'number') return '–';
+function paperCell(o: Pick<RowOutcome['planned'], 'config'>, metric: string): string {
+  const v = paperValue(o.config, metric);
+  const sd = paperSd(o.config, metric);
+  if (v === undefined) return '–';
   return sd === undefined ? v.toFixed(2) : `${v.toFixed(2)} ± ${sd.toFixed(2)}`;
+}
+
+/** The per-seed values of one metric of a finished row, or undefined. */
+function seedValues(o: RowOutcome, metric: string): number[] | undefined {
+  const seeds = o.result.seeds as unknown as Record<string, unknown>[];
+  return seeds.length > 0 && seeds.every((s) => typeof s[metric] === 'number')
+    ? seeds.map((s) => s[metric] as number)
+    : undefined;
 }
 
 function status(o: RowOutcome): string {
@@ -46,83 +44,68 @@ function escape(s: string): string {
   return s.replace(/\|/g, '\\|');
 }
 
-/** A markdown table: one line per row, ours | paper per metric, then the status. */
-export function comparisonMarkdown(outcomes: RowOutcome[], skipped: SkippedRow[], metrics: string[]): string {
+/** A markdown table: one line per row, ours | paper per metric, then the status. Default metrics: shownMetrics. */
+export function comparisonMarkdown(run: TableRun, metrics = shownMetrics(run)): string {
   const head = [
     'row',
-    ...metrics.flatMap((m) => [`${METRIC_LABELS[m] ?? m} ours`, `${METRIC_LABELS[m] ?? m} paper`]),
+    ...metrics.flatMap((m) => [`${metricLabel(run, m)} ours`, `${metricLabel(run, m)} paper`]),
     'status',
   ];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
-  for (const o of outcomes) {
-    const values = (m: string) =>
-      o.result.seeds.length > 0 && o.result.seeds.every((s) => typeof s[m as 'clean'] === 'number')
-        ? o.result.seeds.map((s) => s[m as 'clean'] as number)
-        : undefined;
-    const cells = metrics.flatMap((m) => [
-      formatMean(values(m)),
-      paperCell(o.result.paper as Record<string, unknown>, m),
-    ]);
+  for (const o of run.outcomes) {
+    const cells = metrics.flatMap((m) => [formatMean(seedValues(o, m)), paperCell(o.planned, m)]);
     lines.push(`| ${escape(o.planned.label)} | ${cells.join(' | ')} | ${escape(status(o))} |`);
   }
-  for (const s of skipped) {
-    const cells = metrics.flatMap((m) => ['–', paperCell((s.paper ?? {}) as Record<string, unknown>, m)]);
-    lines.push(`| ${escape(s.label)} | ${cells.join(' | ')} | skipped: ${escape(s.reason)} |`);
+  for (const s of run.plan.skipped) {
+    const cells = metrics.flatMap((m) => ['–', paperCell(s, m)]);
+    lines.push(`| ${escape(s.config.row)} | ${cells.join(' | ')} | skipped: ${escape(s.reason)} |`);
   }
   return lines.join('\n');
 }
 
-/** Which measured metrics a table shows, in the usual order (AA appears only when AutoAttack ran). */
-export function measuredMetrics(outcomes: RowOutcome[], candidates: string[]): string[] {
-  return candidates.filter((m) =>
-    outcomes.some((o) => o.result.seeds.some((s) => typeof s[m as 'clean'] === 'number')),
-  );
+function metricLabel(run: TableRun, key: string): string {
+  return run.plan.table.metrics.find((m) => m.key === key)?.label ?? key;
 }
 
-/** Metrics a comparison table shows: those we measured or the paper gives (AA: the paper's column even when AutoAttack did not run here). */
-export function shownMetrics(outcomes: RowOutcome[], candidates: string[]): string[] {
-  const measured = measuredMetrics(outcomes, candidates);
-  return candidates.filter(
-    (m) =>
-      measured.includes(m) ||
-      outcomes.some((o) => typeof (o.result.paper as Record<string, unknown>)[m] === 'number'),
-  );
+/** Metrics a row can record, in the usual order. */
+const ALL_METRICS = ['clean', 'pgd', 'cw', 'aa', 'fgsm', 'error'];
+
+/** Metrics we measured: the table's, in its order, then others we measured (PGD where the paper reports only AA). */
+export function measuredMetrics(run: TableRun): string[] {
+  const keys = [...new Set([...run.plan.table.metrics.map((m) => m.key), ...ALL_METRICS])];
+  return keys.filter((m) => run.outcomes.some((o) => seedValues(o, m) !== undefined));
 }
 
-/** One line per planned/skipped row for the notebook's output: what runs and what does not. */
-export function planSummary(plan: TablePlan): string {
-  const lines = [
-    `profile ${plan.profile}: ${plan.rows.length} row(s) planned, ${plan.skipped.length} skipped`,
-    ...plan.rows.map(
-      (r) => `  run   ${r.config.id} → ${r.table}/${r.row} (seeds ${r.config.seeds.join(', ')})`,
-    ),
-    ...plan.skipped.map((s) => `  skip  ${s.id}: ${s.reason}`),
-  ];
-  return lines.join('\n');
+/** Metrics we measured or the paper gives for a row we ran. */
+export function shownMetrics(run: TableRun): string[] {
+  const measured = measuredMetrics(run);
+  const paper = run.plan.table.metrics
+    .map((m) => m.key)
+    .filter(
+      (m) => !measured.includes(m) && run.outcomes.some((o) => paperValue(o.planned.config, m) !== undefined),
+    );
+  return [...measured, ...paper];
 }
 
-/** Grouped bars: ours vs the paper for one metric, rows that have a number of ours only. */
-export function comparisonBars(
-  id: string,
-  title: string,
-  outcomes: RowOutcome[],
-  metric: string,
-): FigureSpec {
-  const done = outcomes.filter((o) => o.result.seeds.some((s) => typeof s[metric as 'clean'] === 'number'));
+/** Grouped bars, ours vs the paper, for one metric (default: the first of AA, PGD, the headline measured), rows we measured. */
+export function comparisonBars(run: TableRun, metric?: string): FigureSpec {
+  const measured = measuredMetrics(run);
+  const m =
+    metric ?? ['aa', 'pgd', run.plan.table.headlineMetric].find((k) => measured.includes(k)) ?? measured[0];
+  const done = run.outcomes.filter((o) => seedValues(o, m) !== undefined);
   const labels = done.map((o) => o.planned.label);
-  const ours = done.map((o) => o.result.mean[metric]);
-  const paper = done.map((o) => (o.result.paper as Record<string, unknown>)[metric] ?? null);
+  const title = `${run.plan.table.title}: ours vs paper (${metricLabel(run, m)})`;
   return {
-    id,
+    id: `${run.plan.table.id}-bars`,
     title,
     data: [
-      { type: 'bar', name: 'ours', x: labels, y: ours },
-      { type: 'bar', name: 'paper', x: labels, y: paper },
+      { type: 'bar', name: 'ours', x: labels, y: done.map((o) => mean(seedValues(o, m)!)) },
+      { type: 'bar', name: 'paper', x: labels, y: done.map((o) => paperValue(o.planned.config, m) ?? null) },
     ],
     layout: {
       title: { text: title },
       barmode: 'group',
-      yaxis: { title: { text: `${METRIC_LABELS[metric] ?? metric} (%)` } },
+      yaxis: { title: { text: `${metricLabel(run, m)} (%)` } },
       margin: { b: 160 },
     },
   };
@@ -155,24 +138,26 @@ export function lineFigure(
   };
 }
 
-/** Table 13: AA (or the headline metric measured) over γ, ours and the paper's, per base method. */
-export function gammaFigure(outcomes: RowOutcome[], metric: string): FigureSpec {
+/** Table 13: a metric (default: the first measured of AA, PGD) over γ, ours and the paper's AA, per base method. */
+export function gammaFigure(run: TableRun, metric?: string): FigureSpec {
+  const measured = measuredMetrics(run);
+  const m = metric ?? ['aa', 'pgd'].find((k) => measured.includes(k)) ?? 'aa';
   const series = (['at', 'trades'] as const).flatMap((base) => {
-    const rows = outcomes
+    const rows = run.outcomes
       .filter((o) => o.planned.config.method.base === base)
       .sort((a, b) => a.planned.config.method.gamma - b.planned.config.method.gamma);
     if (rows.length === 0) return [];
     const x = rows.map((o) => o.planned.config.method.gamma);
     return [
       {
-        name: `${base.toUpperCase()}+BiaMAT ours (${METRIC_LABELS[metric] ?? metric})`,
+        name: `${base.toUpperCase()}+BiaMAT ours (${metricLabel(run, m)})`,
         x,
-        y: rows.map((o) => o.result.mean[metric] ?? null),
+        y: rows.map((o) => o.result.mean[m] ?? null),
       },
       {
         name: `${base.toUpperCase()}+BiaMAT paper (AA)`,
         x,
-        y: rows.map((o) => (o.result.paper.aa ?? null) as number | null),
+        y: rows.map((o) => paperValue(o.planned.config, 'aa') ?? null),
         dash: true,
       },
     ];
@@ -180,26 +165,46 @@ export function gammaFigure(outcomes: RowOutcome[], metric: string): FigureSpec 
   return lineFigure('table13-gamma', 'Table 13: robustness over γ', 'γ', 'accuracy (%)', series);
 }
 
-/** Table 14: ours vs paper per CIFAR-10 superclass (markdown). */
-export function superclassMarkdown(perClass: Record<string, number>, paper: Record<string, number>): string {
-  const rows = superclassRatios(perClass);
-  const lines = ['| superclass | ours | paper | aux classes (stand-in) |', '|---|---|---|---|'];
-  for (const name of [...Object.keys(paper)]) {
-    const r = rows.find((x) => x.row === name);
-    const members = r
-      ? name === 'all' || name === 'others'
-        ? `${r.classes.length} classes`
-        : r.classes.join(', ')
-      : 'none in Tiny-ImageNet';
-    lines.push(`| ${name} | ${r ? r.ratio.toFixed(3) : '–'} | ${paper[name].toFixed(3)} | ${members} |`);
-  }
-  return lines.join('\n');
+/** Table 14 rows of a run: the analysis outcome's per-class ratios and the paper's per-superclass numbers. */
+function analyses(
+  run: TableRun,
+): { label: string; perClass?: Record<string, number>; paper: Record<string, number>; status: string }[] {
+  return run.outcomes.map((o) => ({
+    label: o.planned.label,
+    perClass: o.result.status === 'done' ? o.result.perClassHighRatio : undefined,
+    paper: o.planned.config.paper.perClass ?? {},
+    status: status(o),
+  }));
 }
 
-/** Table 14 bars: ours vs the paper per superclass. */
-export function superclassBars(perClass: Record<string, number>, paper: Record<string, number>): FigureSpec {
-  const rows = superclassRatios(perClass);
-  const names = Object.keys(paper);
+/** Table 14: ours vs paper per CIFAR-10 superclass (markdown), one table per analysed row. */
+export function superclassMarkdown(run: TableRun): string {
+  return analyses(run)
+    .map((a) => {
+      if (!a.perClass) return `${a.label}: ${a.status}`;
+      const rows = superclassRatios(a.perClass);
+      const lines = ['| superclass | ours | paper | aux classes (stand-in) |', '|---|---|---|---|'];
+      for (const name of Object.keys(a.paper)) {
+        const r = rows.find((x) => x.row === name);
+        const members = r
+          ? name === 'all' || name === 'others'
+            ? `${r.classes.length} classes`
+            : r.classes.join(', ')
+          : 'none in the aux set';
+        lines.push(
+          `| ${name} | ${r ? r.ratio.toFixed(3) : '–'} | ${a.paper[name].toFixed(3)} | ${members} |`,
+        );
+      }
+      return lines.join('\n');
+    })
+    .join('\n\n');
+}
+
+/** Table 14 bars: ours vs the paper per superclass (the first analysed row). */
+export function superclassBars(run: TableRun): FigureSpec {
+  const a = analyses(run).find((x) => x.perClass) ?? analyses(run)[0];
+  const rows = superclassRatios(a?.perClass ?? {});
+  const names = Object.keys(a?.paper ?? {});
   return {
     id: 'table14-superclass',
     title: 'Table 14: share of aux images with c(x̃) ≥ τ by CIFAR-10 superclass',
@@ -210,7 +215,7 @@ export function superclassBars(perClass: Record<string, number>, paper: Record<s
         x: names,
         y: names.map((n) => rows.find((r) => r.row === n)?.ratio ?? null),
       },
-      { type: 'bar', name: 'paper', x: names, y: names.map((n) => paper[n]) },
+      { type: 'bar', name: 'paper', x: names, y: names.map((n) => a!.paper[n]) },
     ],
     layout: {
       title: { text: 'Table 14: ratio above τ by superclass' },
@@ -220,8 +225,10 @@ export function superclassBars(perClass: Record<string, number>, paper: Record<s
   };
 }
 
-/** Figure 3: the selection ratio r over training steps. */
-export function selectionRatioFigure(curve: { x: number[]; y: number[]; label?: string } | null): FigureSpec {
+/** Figure 3: the selection ratio r over training steps of the analysed row's source run. */
+export function selectionRatioFigure(run: TableRun): FigureSpec {
+  const row = run.plan.rows[0];
+  const curve = row ? selectionCurve(row.config, run.plan.profile, run.runsDir) : null;
   return lineFigure('figure3-ratio', 'Figure 3: r = n_high / n_aux during training', 'training step', 'r', [
     { name: curve?.label ?? 'no curve recorded', x: curve?.x ?? [], y: curve?.y ?? [] },
   ]);

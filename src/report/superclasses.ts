@@ -6,8 +6,8 @@
  * ship/boat). Tiny-ImageNet has no airplane, deer or horse classes: those rows stay empty.
  * Class names are tin32's (meta.json classNames).
  */
-import { CIFAR10_CLASSES } from '../data/registry';
-export { CIFAR10_CLASSES };
+import { CIFAR10_CLASSES } from '../data';
+import { mean } from '../util/stats';
 
 export const TIN_SUPERCLASS: Record<string, string[]> = {
   airplane: [],
@@ -45,7 +45,6 @@ export interface SuperclassRatio {
 export function superclassRatios(perClass: Record<string, number>): SuperclassRatio[] {
   const names = Object.keys(perClass).filter((k) => k !== 'all');
   const mapped = new Set(Object.values(TIN_SUPERCLASS).flat());
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const out: SuperclassRatio[] = [];
   for (const sc of CIFAR10_CLASSES) {
     const members = TIN_SUPERCLASS[sc].filter((n) => n in perClass);

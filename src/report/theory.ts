@@ -1,7 +1,23 @@
 import * as os from 'os';
+import type { MetricSpec } from '../experiments/table';
 import { describePrediction, fmt, type CheckResult } from '../theory/checks';
 import { formatResult, type TheoryReport } from '../theory/report';
-import type { RecordArgs } from './tables';
+import { recordResult } from './records';
+import type { RecordArgs } from './run-table';
+import { checkPassed } from './verdicts';
+
+/** The theory notebook's section of the report: one row per checked statement, no paper numbers. */
+export const THEORY_TABLE: { id: string; title: string; metrics: MetricSpec[]; notes: string[] } = {
+  id: 'theory',
+  title: 'Theory: Lemma 2, Theorems 1–6 in the Gaussian model (closed form and Monte Carlo)',
+  metrics: [
+    { key: 'passed', label: 'check passed (1 = yes)' },
+    { key: 'holds', label: 'statement holds (1 = yes)' },
+    { key: 'closedForm', label: 'closed form' },
+    { key: 'monteCarlo', label: 'Monte Carlo' },
+  ],
+  notes: ['The paper states these as theorems; there are no paper numbers, only statements that must hold.'],
+};
 
 /**
  * Notebook 01's records: one row per checked statement (its check id). `passed` is 1 unless the
@@ -16,10 +32,10 @@ export function theoryRecordArgs(
 ): RecordArgs[] {
   const cpus = os.cpus();
   return report.results.map((r) => ({
-    table: 'theory',
+    table: THEORY_TABLE.id,
     row: r.id,
     metrics: {
-      passed: [r.verdict === 'fail' ? 0 : 1],
+      passed: [checkPassed(r.verdict) ? 1 : 0],
       holds: [r.holds ? 1 : 0],
       closedForm: [r.closedForm],
       monteCarlo: [r.monteCarlo.mean],
@@ -35,8 +51,14 @@ export function theoryRecordArgs(
       wallTimeS,
       extra: { statement: r.statement, verdict: r.verdict, mcSeed: r.mcSeed },
     },
-    options: {},
   }));
+}
+
+/** Records every checked statement (recordResult) and returns the files written. */
+export function recordTheory(report: TheoryReport, wallTimeS: number, dir?: string): string[] {
+  return theoryRecordArgs(report, wallTimeS).map((a) =>
+    recordResult(a.table, a.row, a.metrics, a.meta, { dir }),
+  );
 }
 
 /** The checks of some statements (by `ref`, e.g. 'Theorem 1') as text lines and an HTML table. */

@@ -11,7 +11,8 @@ import { UserError, runMain } from '../util/errors';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
 import { DEFAULT_SEED, formatResult, formatSummary, runTheory } from './report';
 import { DEFAULT_CHECK_OPTIONS } from './checks';
-import { buildFigures, figuresHtml } from './figures';
+import { buildFigures } from './figures';
+import { figuresHtml } from '../util/figure';
 import { runSweep, formatSweepRow } from './sweep';
 
 function positiveInt(name: string) {
@@ -82,7 +83,7 @@ async function main(): Promise<number> {
   if (opts.figures) {
     const figures = buildFigures({ seed: opts.seed });
     writeJsonAtomic(path.join(opts.figures, 'figures.json'), figures);
-    writeFileAtomic(path.join(opts.figures, 'figures.html'), figuresHtml(figures));
+    writeFileAtomic(path.join(opts.figures, 'figures.html'), figuresHtml('BiaMAT theory figures', figures));
     console.log(`wrote ${path.join(opts.figures, 'figures.json')} and figures.html`);
   }
   return report.summary.fail > 0 ? 1 : 0;

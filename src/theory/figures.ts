@@ -4,7 +4,7 @@
  * (and optionally in-vivo) points with their intervals. Specs are plain JSON so a harness can
  * render PNGs; figuresHtml() makes a standalone offline page with plotly.js inlined.
  */
-import * as fs from 'fs';
+import type { FigureSpec } from '../util/figure';
 import { Rng } from '../util/rng';
 import * as closed from './closed-form';
 import { mcBatchMeanSquare, mcMean, nonRobustMean, nonRobustSignFraction } from './monte-carlo';
@@ -12,12 +12,7 @@ import { BASE_PARAMS, GaussianModelParams, RHO_PLACEMENTS } from './model';
 import { normalCdf } from './math';
 import { IN_VIVO_DEFAULTS, robustDrift, trainInVivo } from './in-vivo';
 
-export interface FigureSpec {
-  id: string;
-  title: string;
-  data: Record<string, unknown>[];
-  layout: Record<string, unknown>;
-}
+export type { FigureSpec };
 
 export interface FigureOptions {
   seed: number;
@@ -280,29 +275,4 @@ export function robustDriftVsBatch(opts: FigureOptions): FigureSpec {
 
 export function buildFigures(opts: FigureOptions): FigureSpec[] {
   return [gradientVsRho(opts), signAgreementVsEta(opts), robustDriftVsBatch(opts)];
-}
-
-/** plotly.js source from the installed plotly.js-dist (offline). */
-export function plotlySource(): string {
-  // (under tsx's require API the resolved path carries a '?namespace=…' query: drop it)
-  return fs.readFileSync(require.resolve('plotly.js-dist/plotly.js').replace(/\?.*$/, ''), 'utf8');
-}
-
-/** HTML for one figure (expects Plotly loaded on the page). */
-export function figureDiv(
-  fig: FigureSpec,
-  elementId = `fig-${fig.id}-${Math.random().toString(36).slice(2, 8)}`,
-): string {
-  const spec = JSON.stringify({ data: fig.data, layout: fig.layout }).replace(/</g, '\\u003c');
-  return `<div id="${elementId}" style="width:100%;max-width:900px;height:520px"></div>
-<script>(function(){var s=${spec};function draw(){Plotly.newPlot(${JSON.stringify(elementId)},s.data,s.layout);}if(window.Plotly){draw();}else{var t=setInterval(function(){if(window.Plotly){clearInterval(t);draw();}},100);}})();</script>`;
-}
-
-/** A standalone page with plotly.js inlined and every figure. */
-export function figuresHtml(figs: FigureSpec[]): string {
-  return `<!doctype html><html><head><meta charset="utf-8"><title>BiaMAT theory figures</title>
-<script>${plotlySource()}</script></head><body>
-${figs.map((f) => `<h2>${f.title}</h2>\n${figureDiv(f, `fig-${f.id}`)}`).join('\n')}
-</body></html>
-`;
 }

@@ -18,7 +18,7 @@ import { Atom, sigmoid } from './math';
 
 /**
  * Where ρ enters Eq. 4 (the paper's symbols were lost):
- * - 'mean' (the spec's): z̃ᵢ ~ N(ρηỹ, 1), adversarial budget 2ρη (the shift that flips them).
+ * - 'mean' (the default): z̃ᵢ ~ N(ρηỹ, 1), adversarial budget 2ρη (the shift that flips them).
  * - 'mean-fixed-budget': z̃ᵢ ~ N(ρηỹ, 1), budget 2η (the budget belongs to the shared feature
  *   space, not to the dataset).
  * - 'label-mixture': per sample the non-robust features carry the label (N(ηỹ, 1)) w.p. (1+ρ)/2

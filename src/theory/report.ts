@@ -23,7 +23,7 @@ export interface TheoryReport {
   summary: { pass: number; finding: number; fail: number; millis: number };
 }
 
-export interface RunOptions {
+export interface TheoryOptions {
   seed?: number;
   checkOptions?: CheckOptions;
   inVivo?: boolean;
@@ -35,7 +35,7 @@ export interface RunOptions {
 export const DEFAULT_SEED = 20230102;
 
 /** Builds and runs every check (or the given list). */
-export function runTheory(opts: RunOptions = {}, checks?: StatementCheck[]): TheoryReport {
+export function runTheory(opts: TheoryOptions = {}, checks?: StatementCheck[]): TheoryReport {
   const seed = opts.seed ?? DEFAULT_SEED;
   const start = Date.now();
   const list = (checks ?? buildChecks(opts.checkOptions)).filter(

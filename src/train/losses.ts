@@ -1,25 +1,18 @@
 /**
- * The loss pieces of AT, TRADES and BiaMAT (spec §1), as small pure tensor functions, plus the
+ * The loss pieces of AT, TRADES and BiaMAT (docs/method.md §1), as small pure tensor functions, plus the
  * confidence-based selection of Algorithm 1. Sums are sums over samples; the callers divide
  * by the normaliser the released code uses (B, B~ or n_low + n_high), so the pieces can be
  * checked by hand.
  */
 import * as tf from '@tensorflow/tfjs';
 
-/** u = 1/K · 1 for each of n rows: "the expectation of random labels" (spec §1). */
+/** u = 1/K · 1 for each of n rows: "the expectation of random labels" (docs/method.md §1). */
 export function uniformTarget(n: number, numClasses: number): tf.Tensor2D {
   return tf.fill([n, numClasses], 1 / numClasses) as tf.Tensor2D;
 }
 
-/** Σ_i −log softmax(logits_i)[y_i]. Zero for an empty batch. */
-export function crossEntropySum(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
-  return tf.tidy(() => {
-    if (logits.shape[0] === 0) return tf.scalar(0);
-    const logp = tf.logSoftmax(logits);
-    const onehot = tf.oneHot(labels.toInt(), logits.shape[1]);
-    return tf.neg(tf.sum(tf.mul(onehot, logp))) as tf.Scalar;
-  });
-}
+/** Σ_i −log softmax(logits_i)[y_i], zero for an empty batch: the attacks' cross-entropy, one definition. */
+export { crossEntropySum } from '../attacks/common';
 
 /** Σ_i −Σ_k target_ik · log softmax(logits_i)_k (soft-label CE; with u this is BiaMAT's low-set loss). */
 export function softCrossEntropySum(logits: tf.Tensor2D, target: tf.Tensor2D): tf.Scalar {

@@ -1,15 +1,20 @@
 /**
  * SGD with momentum and weight decay exactly as PyTorch's `torch.optim.SGD` (dampening 0,
- * no Nesterov), which the released code uses on ALL trainable variables (BN scale and
- * offset included):
+ * no Nesterov):
  *   g = ∇w + wd·w;   buf = g (first step) or momentum·buf + g;   w ← w − lr·buf
+ * TensorFlow's MomentumOptimizer on a loss with wd·½‖w‖² (the released AT code) is the same
+ * update. Which variables decay differs: the released TRADES code decays every trainable
+ * variable, the released AT code only convolution and dense kernels (`decayMask`).
  * Its momentum buffers are part of the checkpoint, so a resumed run continues exactly.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { TwoHeadModel } from '../models/types';
 
 export interface SgdOptions {
   momentum: number;
   weightDecay: number;
+  /** Parallel to the variables: which ones weight decay applies to (default: all). */
+  decayMask?: boolean[];
 }
 
 export class SgdMomentum {
@@ -18,7 +23,12 @@ export class SgdMomentum {
   constructor(
     readonly variables: tf.Variable[],
     readonly opts: SgdOptions,
-  ) {}
+  ) {
+    if (opts.decayMask && opts.decayMask.length !== variables.length)
+      throw new RangeError(
+        `SgdMomentum: decayMask has ${opts.decayMask.length} entries for ${variables.length} variables`,
+      );
+  }
 
   /**
    * One update with learning rate `lr`; `grads` parallel to `variables`. A variable without a
@@ -36,7 +46,8 @@ export class SgdMomentum {
       this.variables.forEach((w, i) => {
         const grad = grads[i];
         if (grad === undefined) return;
-        const g = this.opts.weightDecay !== 0 ? tf.add(grad, tf.mul(w, this.opts.weightDecay)) : grad;
+        const decays = this.opts.weightDecay !== 0 && (this.opts.decayMask?.[i] ?? true);
+        const g = decays ? tf.add(grad, tf.mul(w, this.opts.weightDecay)) : grad;
         const buf = first ? g : tf.add(tf.mul(buffers[i], this.opts.momentum), g);
         buffers[i].assign(buf);
         w.assign(tf.sub(w, tf.mul(buf, lr)));
@@ -70,4 +81,16 @@ export class SgdMomentum {
     this.buffers?.forEach((b) => b.dispose());
     this.buffers = null;
   }
+}
+
+/** SGD over a model's trainable variables, decaying 'all' of them or conv/dense 'kernels' only. */
+export function sgdFor(
+  model: TwoHeadModel,
+  opts: { momentum: number; weightDecay: number; weightDecayOn: 'all' | 'kernels' },
+): SgdMomentum {
+  return new SgdMomentum(model.trainableVariables, {
+    momentum: opts.momentum,
+    weightDecay: opts.weightDecay,
+    decayMask: model.trainableKinds.map((k) => opts.weightDecayOn === 'all' || k === 'kernel'),
+  });
 }

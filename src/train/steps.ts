@@ -1,15 +1,16 @@
 /**
  * One optimisation step of standard training, AT (Madry, PGD-k) or TRADES, with BiaMAT's
- * auxiliary terms on top (spec §1). The primary batch x (B samples) and the aux batch x~
+ * auxiliary terms on top (docs/method.md §1). The primary batch x (B samples) and the aux batch x~
  * (B~ samples) are concatenated and go through the network together, once per forward, as the
  * released code does: batch norm sees both.
  *
  *   AT+BiaMAT     L = CE(h(x'),y)/B + α/B~ · [Σ_high CE(h~(x~'),y~) + Σ_low softCE(h(x~'),u)]
  *   TRADES+BiaMAT L = CE(h(x),y)/B + β·KL_prim/B
  *                     + α/(n_low+n_high) · [Σ_low softCE(h(x~),u) + β·KL_low + Σ_high CE(h~(x~),y~) + β·KL_high]
- * The AT attack maximises the UNWEIGHTED sum of the three CE terms (each a mean over its own
- * set, PyTorch's default reduction), BN in train mode; the TRADES attack maximises the summed KLs
- * in eval mode from x + 0.001·N(0,1).
+ * The AT attack maximises the plain sum over all samples of the three CE terms (the released
+ * code's `xent` sums; the older per-set means are the option 'set-means'), BN in train mode
+ * without moving the running averages; the TRADES attack maximises the summed KLs in eval mode
+ * from x + 0.001·N(0,1) (with CIFAR-100 primary, plus the summed CE of the high set).
  *
  * Rows are picked by slicing (primary vs aux part) and 0/1 masks (low vs high), never by
  * tf.gather, so every gradient exists on every backend (wasm lacks gather's gradient kernel).
@@ -38,8 +39,13 @@ export interface AttackSettings {
   steps: number;
   /** Batch-norm mode while the attack runs: 'train' (AT's released code) or 'eval' (TRADES). */
   bn: 'train' | 'eval';
-  /** With bn 'train': whether each attack forward also updates BN running stats, as PyTorch train mode does. */
+  /**
+   * With bn 'train': whether each attack forward also moves the BN running averages, as
+   * PyTorch's train mode would; the released AT code does not (only the training step does).
+   */
   bnUpdatesStats: boolean;
+  /** AT: 'sum' of the CE terms over all samples (released code), or 'set-means' (a mean per set, then summed). */
+  objective: 'sum' | 'set-means';
 }
 
 export interface StepSettings {
@@ -47,7 +53,7 @@ export interface StepSettings {
   attack: AttackSettings;
   /** TRADES β. */
   beta: number;
-  /** High-set loss under TRADES: the TRADES term, or adversarial CE (CIFAR-100 primary, spec §1.5). */
+  /** High-set loss under TRADES: the TRADES term, or adversarial CE (CIFAR-100 primary, docs/method.md §1.5). */
   highLoss: 'trades' | 'adv-ce';
 }
 
@@ -66,6 +72,8 @@ export interface StepContext {
   primaryHead: 'primary' | 'aux';
   lr: number;
   rng: Rng;
+  /** Called with each step's adversarial batch before it is disposed (inspection: differential tests, figures). */
+  onAdversarial?: (xAdv: tf.Tensor4D) => void;
 }
 
 export interface StepStats {
@@ -192,7 +200,7 @@ interface Objective {
 function ceObjective(out: Outputs, p: Parts, ctx: StepContext): Objective {
   const primary = tf.div(primaryCeSum(out, p), p.B) as tf.Scalar;
   const { high, low } = auxCeSums(out, p);
-  // Shared normaliser B~ for both aux sums (spec §1, Eq. 1).
+  // Shared normaliser B~ for both aux sums (docs/method.md §1.1, Eq. 1).
   const aux = p.nAux > 0 ? (tf.div(tf.add(high, low), p.nAux) as tf.Scalar) : tf.scalar(0);
   return { total: tf.add(primary, tf.mul(aux, ctx.alpha)) as tf.Scalar, primary, aux };
 }
@@ -253,11 +261,13 @@ async function atStep(
   const mode = forwardMode(a);
   const nLow = p.sel.low.length;
   const nHigh = p.sel.high.length;
-  // UNWEIGHTED sum of the three CE losses (each a mean over its own set), whatever α is.
+  // Unweighted in α: the plain sum over every sample, or (option) a mean per set.
   const attackLoss = (xa: tf.Tensor4D): tf.Scalar => {
     const out = model.forward(xa, mode);
     const { high, low } = auxCeSums(out, p);
-    let l = tf.div(primaryCeSum(out, p), p.B) as tf.Scalar;
+    const primary = primaryCeSum(out, p);
+    if (a.objective === 'sum') return tf.addN([primary, high, low]) as tf.Scalar;
+    let l = tf.div(primary, p.B) as tf.Scalar;
     if (nHigh > 0) l = tf.add(l, tf.div(high, nHigh));
     if (nLow > 0) l = tf.add(l, tf.div(low, nLow));
     return l;
@@ -269,6 +279,7 @@ async function atStep(
     start: 'uniform',
     rng: ctx.rng,
   });
+  ctx.onAdversarial?.(xAdv);
   try {
     return await applyGradients(
       model,
@@ -325,49 +336,38 @@ async function tradesStep(
     return o.aux ? [o.primary, o.aux] : [o.primary];
   });
   const clean: Outputs = { primary: cleanList[0], aux: cleanList[1] ?? null };
-  const klAttack = (xa: tf.Tensor4D): tf.Scalar => {
-    const k = klSums(model.forward(xa, mode), clean, p, !advCeHigh);
-    return tf.add(tf.add(k.prim, k.low), k.high) as tf.Scalar;
+  // One attack over the whole batch: KL over primary + low (+ high), and with CIFAR-100 primary
+  // (docs/method.md §1.5) the summed CE of the high set through the aux head instead of its KL.
+  const jointAttack = (xa: tf.Tensor4D): tf.Scalar => {
+    const out = model.forward(xa, mode);
+    const k = klSums(out, clean, p, !advCeHigh);
+    const terms = [k.prim, k.low, k.high];
+    if (advCeHigh) terms.push(auxCeSums(out, p).high);
+    return tf.addN(terms) as tf.Scalar;
   };
-  let xAdv = pgdMaximize(klAttack, xAll, {
+  const xAdv = pgdMaximize(jointAttack, xAll, {
     eps: a.eps,
     stepSize: a.stepSize,
     steps: a.steps,
     start: 'normal',
     startStd: 0.001,
+    projectStart: false, // TRADES' code: the first gradient is taken at x + 0.001·N(0,1) as it is
     rng: ctx.rng,
   });
   tf.dispose(cleanList);
-  if (advCeHigh) {
-    // CIFAR-100 variant: the high set is attacked with PGD on its labels (CE, uniform start) instead.
-    const xAuxPart = tf.slice(xAll, [p.B, 0, 0, 0], [p.nAux, -1, -1, -1]) as tf.Tensor4D;
-    const ceAttack = (xa: tf.Tensor4D): tf.Scalar =>
-      maskedSum(crossEntropyRows(headOf(model.forward(xa, mode), 'aux'), p.yAux!), p.high!);
-    const auxAdv = pgdMaximize(ceAttack, xAuxPart, {
-      eps: a.eps,
-      stepSize: a.stepSize,
-      steps: a.steps,
-      start: 'uniform',
-      rng: ctx.rng,
-    });
-    const merged = tf.tidy(() => {
-      const isHigh = tf.reshape(tf.cast(p.high!, 'bool'), [p.nAux, 1, 1, 1]);
-      const klAux = tf.slice(xAdv, [p.B, 0, 0, 0], [p.nAux, -1, -1, -1]);
-      const aux = tf.where(tf.broadcastTo(isHigh, auxAdv.shape), auxAdv, klAux);
-      return tf.concat([tf.slice(xAdv, [0, 0, 0, 0], [p.B, -1, -1, -1]), aux]) as tf.Tensor4D;
-    });
-    tf.dispose([xAuxPart, auxAdv, xAdv]);
-    xAdv = merged;
-  }
+  ctx.onAdversarial?.(xAdv);
   const beta = s.beta;
   try {
     return await applyGradients(
       model,
       opt,
       () => {
+        // As TRADES' loss: the natural batch (for CE), the adversarial batch, and the natural batch
+        // again as the KL's reference, all in train mode, so BN's averages move three times a step.
         const outC = model.forward(xAll, { training: true });
         const outA = model.forward(xAdv, { training: true });
-        const k = klSums(outA, outC, p, !advCeHigh);
+        const outRef = model.forward(xAll, { training: true });
+        const k = klSums(outA, outRef, p, !advCeHigh);
         const primary = tf.div(tf.add(primaryCeSum(outC, p), tf.mul(k.prim, beta)), p.B) as tf.Scalar;
         let aux: tf.Scalar = tf.scalar(0);
         const nSel = p.sel.low.length + p.sel.high.length;
@@ -375,7 +375,7 @@ async function tradesStep(
           const cleanCe = auxCeSums(outC, p); // softCE(h(x~), u) on low, CE(h~(x~), y~) on high
           const highCe = advCeHigh ? auxCeSums(outA, p).high : cleanCe.high;
           const sum = tf.addN([cleanCe.low, tf.mul(k.low, beta), highCe, tf.mul(k.high, beta)]);
-          // TRADES normalises the aux part by n_low + n_high (spec §1.5).
+          // TRADES normalises the aux part by n_low + n_high (docs/method.md §1.5).
           aux = tf.div(sum, nSel) as tf.Scalar;
         }
         return { total: tf.add(primary, tf.mul(aux, ctx.alpha)) as tf.Scalar, primary, aux };

@@ -1,5 +1,5 @@
 /**
- * The one training loop (spec §1–§2): epochs of `trainStep`, BiaMAT's warm-up / one-shot
+ * The one training loop (docs/method.md §1–§2): epochs of `trainStep`, BiaMAT's warm-up / one-shot
  * threshold / per-batch selection, the LR schedule, per-step JSONL logging (losses, the
  * Figure 3 ratio r = n_high/n_aux, time), best-PGD checkpoint selection, an atomic checkpoint
  * after every epoch and exact resume, and a clear stop on NaN or divergence.
@@ -11,11 +11,11 @@ import type { TwoHeadModel } from '../models/types';
 import { Rng } from '../util/rng';
 import { UserError } from '../util/errors';
 import { thresholdFromConfidences, type SelectionRule } from './losses';
-import { SgdMomentum } from './optimizer';
+import { sgdFor, type SgdMomentum } from './optimizer';
 import { learningRate, type ScheduleKind } from './schedule';
 import { primaryConfidence, trainStep, type StepBatch, type StepSettings, type StepStats } from './steps';
-import { loadCheckpoint, loadWeights, saveCheckpoint, saveWeights, type TrainState } from './checkpoint';
-import type { RunPaths } from './run_cache';
+import { loadCheckpoint, loadWeights, saveCheckpoint, saveWeights, type TrainState } from './resume';
+import type { RunPaths } from './run-cache';
 
 /**
  * How auxiliary data is used:
@@ -23,8 +23,9 @@ import type { RunPaths } from './run_cache';
  *   'biamat'   confidence-based selection with τ = γ·mean confidence (Algorithm 1)
  *   'naive'    multi-domain AT with true labels (γ = 0: all aux samples high)
  *   'uniform'  uniform labels only, through the primary head (all low; the OAT-like rows)
- *   'pretrain' Hendrycks et al.: adversarial training on aux only (aux head) for pretrainEpochs,
- *              then fine-tuning of all layers on the primary data, the LR schedule continuing
+ *   'pretrain' Hendrycks et al.: adversarial training on aux only (aux head) for up to
+ *              pretrainEpochs, then fine-tuning of all layers on the primary data from the BEST
+ *              pre-training epoch b (evaluatePretrain), at epoch b of one global LR schedule
  */
 export type AuxMode = 'none' | 'biamat' | 'naive' | 'uniform' | 'pretrain';
 
@@ -38,12 +39,18 @@ export interface TrainConfig {
   epochs: number;
   /** α = 0 for this many epochs (fractions allowed: rounded to whole steps). Paper: 5. */
   warmupEpochs: number;
-  /** Hendrycks pre-training epochs on aux (auxMode 'pretrain'), counted inside `epochs`. */
+  /**
+   * Hendrycks pre-training epochs on aux (auxMode 'pretrain'), counted inside `epochs`: one global
+   * schedule of `epochs` epochs, pre-training on [0, pretrainEpochs), fine-tuning from the best
+   * pre-training epoch to the end.
+   */
   pretrainEpochs: number;
   lr: number;
   schedule: ScheduleKind;
   momentum: number;
   weightDecay: number;
+  /** 'all' trainable variables (released TRADES code) or conv/dense 'kernels' only (released AT code). */
+  weightDecayOn: 'all' | 'kernels';
   /** Seed of the training randomness (attack starts); data order is seeded by the data source. */
   seed: number;
   /** Loss above this counts as divergence (a CE of 1e3 means probabilities of e^−1000). */
@@ -60,6 +67,14 @@ export interface TrainOptions {
   paths: RunPaths;
   /** Accuracy under the checkpoint-selection attack (PGD on the test set); higher is better. */
   evaluate?: (model: TwoHeadModel, epoch: number) => Promise<number>;
+  /**
+   * Which epochs (1-based) `evaluate` runs after: from `fromEpoch` on, every `every` epochs
+   * (released AT code: every 2 epochs after the first LR decay; TRADES: every epoch from 99).
+   * Default: every epoch.
+   */
+  evaluateEpochs?: { every: number; fromEpoch: number };
+  /** Hendrycks et al.: the metric that picks the pre-training epoch fine-tuning starts from. */
+  evaluatePretrain?: (model: TwoHeadModel, epoch: number) => Promise<number>;
   /** 'best': keep the best-evaluated weights (the paper, Rice et al.); 'last': the final ones. */
   checkpointRule: 'best' | 'last';
   progress?: boolean;
@@ -111,10 +126,7 @@ export async function train(
 ): Promise<TrainOutcome> {
   const { paths } = opts;
   fs.mkdirSync(paths.dir, { recursive: true });
-  const opt = new SgdMomentum(model.trainableVariables, {
-    momentum: cfg.momentum,
-    weightDecay: cfg.weightDecay,
-  });
+  const opt = sgdFor(model, cfg);
   let state: TrainState = {
     epoch: 0,
     step: 0,
@@ -122,8 +134,14 @@ export async function train(
     logBytes: 0,
     bestEpoch: null,
     bestMetric: null,
+    pretrainBestEpoch: null,
+    pretrainBestMetric: null,
+    finetuning: false,
     configHash: paths.hash,
   };
+  const every = opts.evaluateEpochs ?? { every: 1, fromEpoch: 1 };
+  const evaluatesAfter = (epoch1: number) =>
+    epoch1 >= every.fromEpoch && (epoch1 - every.fromEpoch) % every.every === 0;
   const resumed = loadCheckpoint(paths.checkpoint, model, paths.hash);
   if (resumed) {
     state = resumed.state;
@@ -156,7 +174,7 @@ export async function train(
       const epoch = state.epoch;
       const lr = learningRate(cfg.schedule, cfg.lr, epoch, cfg.epochs);
       const rng = new Rng(cfg.seed).fork(`epoch-${epoch}`);
-      const pretraining = cfg.auxMode === 'pretrain' && epoch < cfg.pretrainEpochs;
+      const pretraining = cfg.auxMode === 'pretrain' && !state.finetuning && epoch < cfg.pretrainEpochs;
       let i = 0;
       for await (const raw of data.batches(epoch)) {
         const t0 = Date.now();
@@ -225,7 +243,8 @@ export async function train(
         throw new UserError(`epoch ${epoch + 1} produced no batches`, 'check the dataset subset sizes');
       state.epoch++;
       epochsThisCall++;
-      if (opts.evaluate) {
+      if (pretraining) await endOfPretrainEpoch(model, opt, cfg, opts, state);
+      else if (opts.evaluate && evaluatesAfter(state.epoch)) {
         const metric = await opts.evaluate(model, state.epoch);
         evaluations.push({ epoch: state.epoch, metric });
         if (opts.checkpointRule === 'best' && (state.bestMetric === null || metric > state.bestMetric)) {
@@ -242,6 +261,35 @@ export async function train(
     opt.dispose();
   }
   return { state, finished: state.epoch >= cfg.epochs, evaluations };
+}
+
+/**
+ * Hendrycks et al.: keep the best pre-training weights; after the last pre-training epoch, go back
+ * to the best one and fine-tune from there — at that epoch of the global schedule, with fresh
+ * momentum — so fine-tuning runs the rest of the one schedule.
+ */
+async function endOfPretrainEpoch(
+  model: TwoHeadModel,
+  opt: SgdMomentum,
+  cfg: TrainConfig,
+  opts: TrainOptions,
+  state: TrainState,
+): Promise<void> {
+  const metric = opts.evaluatePretrain ? await opts.evaluatePretrain(model, state.epoch) : state.epoch;
+  if (state.pretrainBestMetric === null || metric > state.pretrainBestMetric) {
+    state.pretrainBestMetric = metric;
+    state.pretrainBestEpoch = state.epoch;
+    await saveWeights(opts.paths.pretrainBest, model);
+  }
+  if (state.epoch < cfg.pretrainEpochs) return;
+  loadWeights(opts.paths.pretrainBest, model);
+  opt.setState([]);
+  const best = state.pretrainBestEpoch!;
+  opts.log?.(
+    `pre-training done: fine-tuning from its best epoch ${best} (metric ${state.pretrainBestMetric}), epochs ${best + 1}–${cfg.epochs} of the schedule`,
+  );
+  state.epoch = best;
+  state.finetuning = true;
 }
 
 /** Loads the weights the checkpoint rule reports: the best-evaluated ones, or the current (last). */

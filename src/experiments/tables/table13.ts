@@ -8,13 +8,13 @@
  *   runtime:  paper scale 56.5 h (AT) / 103 h (TRADES) per row; small ≈ 15–30 min per row.
  */
 import { atRow, tradesRow } from '../base';
-import type { ExperimentConfig } from '../schema';
+import type { PaperTable } from '../table';
 
 const GAMMAS = [0.45, 0.5, 0.55, 0.6, 0.65, 0.7];
 const AT_AA = [49.85, 50.35, 50.78, 50.32, 50.35, 50.69];
 const TRADES_AA = [56.42, 56.64, 56.21, 54.7, 54.95, 54.04];
 
-export const TABLE13: ExperimentConfig[] = [
+const ROWS = [
   ...GAMMAS.map((gamma, i) =>
     atRow({
       id: `table13/at-biamat-gamma${gamma}`,
@@ -38,3 +38,14 @@ export const TABLE13: ExperimentConfig[] = [
     }),
   ),
 ];
+
+export const TABLE13: PaperTable = {
+  id: 'table13',
+  title: 'Table 13: γ ablation (CIFAR-10, ImageNet aux, AutoAttack %)',
+  metrics: [{ key: 'aa', label: 'AA' }],
+  headlineMetric: 'aa',
+  rows: ROWS,
+  notes: [],
+  figure: 'gamma',
+  digits: 2,
+};

@@ -8,7 +8,9 @@
  *             row on 2 CPU cores. CIFAR-100, Places365 and ImgNet100/900 have no offline copy.
  */
 import { atRow, tradesRow } from '../base';
-import type { ExperimentConfig, PaperDataset } from '../schema';
+import type { PaperDataset } from '../schema';
+import { PAPER_LABEL } from '../standins';
+import { CLEAN_PGD_CW_AA, type PaperTable } from '../table';
 
 type Row = [PaperDataset, 'at' | 'trades', PaperDataset | null, string, [number, number, number, number]];
 
@@ -40,13 +42,23 @@ const ROWS: Row[] = [
 
 const PRIMARY_NAME: Record<string, string> = { cifar10: 'c10', cifar100: 'c100', imgnet100: 'in100' };
 
-export const TABLE2: ExperimentConfig[] = ROWS.map(([primary, base, aux, row, [clean, pgd, cw, aa]]) =>
+const CONFIGS = ROWS.map(([primary, base, aux, row, [clean, pgd, cw, aa]]) =>
   (base === 'at' ? atRow : tradesRow)({
     id: `table2/${PRIMARY_NAME[primary]}-${base}${aux ? `-biamat-${aux}` : ''}`,
     table: 'table2',
-    row: `${primary}: ${row}`,
+    row: `${PAPER_LABEL[primary]}, ${row}`,
     primary,
     aux: aux ? [aux] : [],
     paper: { clean, pgd, cw, aa },
   }),
 );
+
+export const TABLE2: PaperTable = {
+  id: 'table2',
+  title: 'Table 2: BiaMAT with AT and TRADES (Clean / PGD-100 / CW-100 / AutoAttack %)',
+  metrics: CLEAN_PGD_CW_AA,
+  headlineMetric: 'aa',
+  rows: CONFIGS,
+  notes: [],
+  digits: 2,
+};

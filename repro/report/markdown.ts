@@ -1,0 +1,118 @@
+/** report.md: the report model as Markdown, figures as the PNGs the Chromium check rendered. */
+import * as path from 'path';
+import { writeFileAtomic } from '../../src/util/atomic';
+import { verdictLabel } from '../../src/report/verdicts';
+import type { ReportModel } from './model';
+
+function mdCell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+function mdTable(header: string[], rows: string[][]): string {
+  return [
+    `| ${header.map(mdCell).join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.map(mdCell).join(' | ')} |`),
+  ].join('\n');
+}
+
+export interface RenderCheck {
+  ok: boolean;
+  detail: string;
+  /** Figure id → PNG path relative to the report. */
+  pngs: Record<string, string>;
+  screenshot?: string;
+}
+
+export function summaryLine(model: ReportModel): string {
+  const c = model.counts;
+  return (
+    `Claims: ${c.reproduced} reproduced, ${c['not reproduced']} not reproduced, ${c.inconclusive} inconclusive. ` +
+    `Notebooks: ${model.notebooks.filter((n) => n.state === 'ok').length} ran, ${model.failedNotebooks} failed, ` +
+    `${model.notebooks.filter((n) => n.state === 'not built yet').length} not built yet.`
+  );
+}
+
+export function renderMarkdown(model: ReportModel, check?: RenderCheck): string {
+  const out: string[] = [];
+  out.push(`# BiaMAT reproduction report — profile \`${model.profile}\``);
+  out.push('');
+  out.push(`Generated ${model.generatedAt} by \`npm run repro\`. Profile: ${model.description}.`);
+  if (model.profile === 'smoke') {
+    out.push('');
+    out.push(
+      '**Smoke profile: the claims below are integrity checks (ran, finite, in range), not paper numbers.**',
+    );
+  }
+  const m = model.manifest;
+  out.push('');
+  out.push(
+    `Kernel: ${m.kernel}. ${m.shards && m.shards.length > 1 ? `Merged from ${m.shards.length} shards.` : m.shard ? `Shard ${m.shard.index}/${m.shard.count}.` : ''}`,
+  );
+  out.push('');
+  out.push(`**${model.failed ? 'FAILED' : 'OK'}** — ${summaryLine(model)}`);
+  if ((m.missingRuns ?? []).length > 0)
+    out.push(`\nRuns missing from the merged shards: ${m.missingRuns!.join(', ')}.`);
+  out.push('');
+  out.push('## Notebooks');
+  out.push('');
+  out.push(
+    mdTable(
+      ['notebook', 'what', 'status', 'time (s)', 'executed notebook'],
+      model.notebooks.map((n) => [
+        n.id,
+        n.title,
+        n.state + (n.detail && n.state !== 'ok' ? `: ${n.detail}` : ''),
+        n.durationS ? n.durationS.toFixed(1) : '',
+        n.outputs.map((o) => `[${path.basename(o)}](${o})`).join(', '),
+      ]),
+    ),
+  );
+  for (const t of model.tables) {
+    out.push('');
+    out.push(`## ${t.title}`);
+    out.push('');
+    out.push(`Notebook: ${t.notebook || '(outside the catalog)'} — ${t.notebookState}.`);
+    for (const n of t.notes) out.push(`- ${n}`);
+    if (t.rows.length > 0) {
+      out.push('');
+      const header = ['row', ...t.metrics.flatMap((mm) => [`${mm.label} ours`, 'paper', 'Δ']), 'verdict'];
+      out.push(
+        mdTable(
+          header,
+          t.rows.map((r) => [
+            r.label + (r.standIn ? ' *' : ''),
+            ...r.cells.flatMap((c) => [c.ours, c.paper, c.delta]),
+            r.verdict,
+          ]),
+        ),
+      );
+      if (t.rows.some((r) => r.standIn)) out.push('\n\\* run on a stand-in dataset (see the notes above).');
+    }
+    if (t.claims.length > 0) {
+      out.push('');
+      out.push(
+        mdTable(
+          ['claim', 'evidence', 'verdict'],
+          t.claims.map((c) => [c.claim.text, c.evidence, `**${verdictLabel(c.claim.kind, c.verdict)}**`]),
+        ),
+      );
+    }
+    for (const f of t.figures) {
+      const png = check?.pngs[f.id];
+      out.push('');
+      out.push(png ? `![${f.title}](${png})` : `(figure ${f.id}: see report.html; no PNG was rendered)`);
+    }
+  }
+  out.push('');
+  out.push('## Report check (headless Chromium)');
+  out.push('');
+  out.push(check ? `${check.ok ? 'passed' : 'FAILED'}: ${check.detail}` : 'not run (--no-render).');
+  if (check?.screenshot) out.push(`\n![report.html screenshot](${check.screenshot})`);
+  out.push('');
+  return out.join('\n');
+}
+
+export function writeMarkdown(outDir: string, model: ReportModel, check?: RenderCheck): void {
+  writeFileAtomic(path.join(outDir, 'report.md'), renderMarkdown(model, check));
+}
