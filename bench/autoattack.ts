@@ -1,11 +1,11 @@
 /**
  * AutoAttack speed: `npm run bench:aa` times each attack of AutoAttack 'standard' (APGD-CE,
  * APGD-T, FAB-T, Square; ε = 8/255, seed 0) as the ensemble runs it — each on the points still
- * robust — and prints wall and CPU seconds per attack, seconds per 1,000 images, the robust
+ * robust — on a class-balanced seeded subset of the CIFAR-10 test set, and prints wall and CPU seconds per attack, seconds per 1,000 images, the robust
  * accuracy after each attack and the total, plus digests of the robust flags and x_adv so two
  * runs (before/after a change) can be checked for identical results (`--check <json>`).
  *
- *   npm run bench:aa                                   # small-cnn (AT), first 500 CIFAR-10 test images, batch 250
+ *   npm run bench:aa                                   # small-cnn (AT), 500 CIFAR-10 test images, batch 250
  *   npm run bench:aa -- --model wrn-16-4 --batch 128   # WRN-16-4, random weights, predicted labels
  *   npm run bench:aa -- --n 100 --json before.json     # fewer images; write the numbers
  *   npm run bench:aa -- --check before.json            # also compare flags and x_adv with an earlier run
@@ -28,7 +28,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { Command, InvalidArgumentError } from 'commander';
 import { initBackend } from '../src/backend';
-import { ensureDataset, loadDataset } from '../src/data';
+import { ensureDataset, loadDataset, subsetByCount } from '../src/data';
 import { createModel, asClassifier, type TwoHeadModel } from '../src/models';
 import { loadModel } from '../src/models/weights';
 import { AutoAttack, autoAttackList, epsFraction, type AutoAttackResult } from '../src/attacks';
@@ -135,8 +135,11 @@ async function data(
   labels: 'true' | 'predicted',
 ): Promise<{ x: tf.Tensor4D; y: tf.Tensor1D }> {
   await ensureDataset('cifar10', { dataDir: o.dataDir });
-  const test = loadDataset('cifar10', 'test', { dataDir: o.dataDir });
-  if (o.n > test.n) throw new UserError(`--n ${o.n} is more than the ${test.n} CIFAR-10 test images`);
+  const all = loadDataset('cifar10', 'test', { dataDir: o.dataDir });
+  if (o.n > all.n) throw new UserError(`--n ${o.n} is more than the ${all.n} CIFAR-10 test images`);
+  // The offline copy's test split is sorted by class (its first 500 images are all airplanes),
+  // unlike the official test_batch: take a class-balanced seeded subset instead (the runner's).
+  const test = subsetByCount(all, o.n, { seed: 0, classBalanced: true });
   const pixels = test.height * test.width * test.channels;
   const xs = Float32Array.from(test.images.subarray(0, o.n * pixels), (v) => v / 255);
   const x = tf.tensor4d(xs, [o.n, test.height, test.width, test.channels]);
@@ -199,7 +202,7 @@ export async function runAaBench(
       })
     : new AutoAttack({ eps: EPS, version: 'standard', seed: o.seed, log });
   log(
-    `AutoAttack bench: ${o.model} (${weights}), ${o.n} CIFAR-10 test images (${labels} labels), batch ${batch}, ` +
+    `AutoAttack bench: ${o.model} (${weights}), ${o.n} CIFAR-10 test images (class-balanced, seed 0; ${labels} labels), batch ${batch}, ` +
       `eps ${epsFraction(EPS)}, seed ${o.seed}, ${backend.name}; load average ${os
         .loadavg()
         .map((v) => v.toFixed(2))
@@ -320,7 +323,7 @@ export function aaBenchCommand(): Command {
     .description("times each attack of AutoAttack 'standard' on CIFAR-10 test images")
     .option('--model <name>', 'small-cnn (AT-trained, cached) | wrn-16-4 (random weights)', 'small-cnn')
     .option('--backend <name>', 'tfjs backend (default: auto)')
-    .option('--n <n>', 'first n CIFAR-10 test images', positiveInt, 500)
+    .option('--n <n>', 'n CIFAR-10 test images (class-balanced, seed 0)', positiveInt, 500)
     .option('--batch <n>', 'AutoAttack batch size (default 250 small-cnn, 128 wrn-16-4)', positiveInt)
     .option('--seed <n>', 'AutoAttack seed', (v) => Number(v), 0)
     .option(
