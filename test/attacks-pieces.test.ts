@@ -1,10 +1,37 @@
 import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
 import type { Classifier } from '../src/models/types';
 import { AutoAttack, autoAttackList, FABT } from '../src/attacks';
 import { projectLinfHyperplane } from '../src/attacks/fab';
+import { projectByBisection } from '../src/attacks/fab-projection';
 import { squareFraction } from '../src/attacks/square';
 import { dlrLoss, dlrTargetedLoss } from '../src/attacks/common';
 import { Rng } from '../src/util/rng';
+
+/** Rows like FAB's (gradients of an image model, a plane near the point) plus edge cases. */
+function projectionCases(): { t: number[]; w: number[]; b: number[]; n: number; d: number } {
+  const rng = new Rng(11);
+  const n = 40,
+    d = 300;
+  const t = Array.from(rng.uniformArray(n * d));
+  const w = Array.from(rng.normalArray(n * d, 0, 0.01));
+  for (let k = 0; k < n * d; k += 7) t[k] = k % 2 ? 0 : 1; // saturated pixels: caps of 0 and 1
+  for (let k = 0; k < n * d; k += 13) w[k] = 0;
+  for (let k = 5; k < n * d; k += 17) w[k] = k % 2 ? 1e-39 : -1e-40; // subnormal gradients (ReLU nets have them)
+  const b: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let dot = 0,
+      l1 = 0;
+    for (let k = i * d; k < (i + 1) * d; k++) {
+      dot += w[k] * t[k];
+      l1 += Math.abs(w[k]);
+    }
+    // Steps of radius ~1e-4 … 0.5, one on the plane already, two out of reach.
+    const r = i === 0 ? 0 : i >= n - 2 ? 5 : 10 ** -rng.uniform(0.3, 4);
+    b.push(dot + (i % 2 ? 1 : -1) * r * l1);
+  }
+  return { t, w, b, n, d };
+}
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -67,7 +94,7 @@ describe('attack pieces', () => {
     const t = tf.tensor2d(rng.uniformArray(n * d), [n, d]);
     const w = tf.tensor2d(rng.normalArray(n * d), [n, d]);
     const b = tf.tensor1d(rng.uniformArray(n, -0.5, 0.5));
-    const delta = projectLinfHyperplane(t, w, b);
+    const delta = await projectLinfHyperplane(t, w, b);
     const [T, W, B, D] = await Promise.all([t.data(), w.data(), b.data(), delta.data()]);
     for (let i = 0; i < n; i++) {
       const row = (a: ArrayLike<number>) => Array.from({ length: d }, (_, k) => a[i * d + k]);
@@ -96,6 +123,27 @@ describe('attack pieces', () => {
       }
     }
     tf.dispose([t, w, b, delta]);
+  });
+
+  it("the fast FAB projection returns exactly the bisection's bits (cpu and wasm)", async () => {
+    const { t, w, b, n, d } = projectionCases();
+    for (const backend of ['cpu', 'wasm']) {
+      await tf.setBackend(backend);
+      const tt = tf.tensor2d(t, [n, d]),
+        wt = tf.tensor2d(w, [n, d]),
+        bt = tf.tensor1d(b);
+      const before = tf.memory().numTensors;
+      const fast = await projectLinfHyperplane(tt, wt, bt);
+      const slow = projectByBisection(tt, wt, bt);
+      const [f, s] = await Promise.all([fast.data(), slow.data()]);
+      tf.dispose([fast, slow]);
+      expect([backend, tf.memory().numTensors]).toEqual([backend, before]);
+      let differing = 0;
+      for (let k = 0; k < f.length; k++) if (!Object.is(f[k], s[k])) differing++;
+      expect([backend, differing]).toEqual([backend, 0]);
+      tf.dispose([tt, wt, bt]);
+    }
+    await tf.setBackend('cpu');
   });
 
   it('FAB-T finds the minimal L∞ perturbation of a linear 2-class model (up to its overshoot)', async () => {

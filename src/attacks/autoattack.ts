@@ -55,6 +55,28 @@ export interface AutoAttackResult {
   xAdvMax: number;
   warnings: string[];
   seconds: number;
+  /** Each attack of the list in order: its time and the worst-case accuracy after it. */
+  stages: AutoAttackStage[];
+}
+
+export interface AutoAttackStage {
+  attack: string;
+  /** Points it attacked (those still robust before it). */
+  attacked: number;
+  /** Points it broke that the earlier attacks had not. */
+  broken: number;
+  /** Worst-case robust accuracy after it (cumulative). */
+  robustAccuracy: number;
+  /** Wall-clock and process CPU seconds it took (CPU: user + system, null outside Node). */
+  seconds: number;
+  cpuSeconds: number | null;
+}
+
+/** Process CPU seconds (user + system) where Node's process.cpuUsage exists, else null. */
+function cpuSecondsNow(): number | null {
+  if (typeof process === 'undefined' || typeof process.cpuUsage !== 'function') return null;
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
 }
 
 export function autoAttackList(
@@ -124,6 +146,17 @@ export class AutoAttack implements Attack {
     return (await this.evaluate(model, x, y, batchSize, false)).result;
   }
 
+  /** The same evaluation, also returning x_adv (x where no attack succeeded; the caller owns it). */
+  async runWithAdversarial(
+    model: Classifier,
+    x: tf.Tensor4D,
+    y: tf.Tensor1D,
+    batchSize: number,
+  ): Promise<{ result: AutoAttackResult; xAdv: tf.Tensor4D }> {
+    const { result, xAdv } = await this.evaluate(model, x, y, batchSize, true);
+    return { result, xAdv: xAdv as tf.Tensor4D };
+  }
+
   private async evaluate(
     model: Classifier,
     x: tf.Tensor4D,
@@ -159,7 +192,10 @@ export class AutoAttack implements Attack {
     const per = xAdvData.length / Math.max(n, 1);
     const robustAccuracyAfter: Record<string, number> = {};
     const brokenBy: Record<string, number> = {};
+    const stages: AutoAttackStage[] = [];
     for (const attack of attacks) {
+      const stageStart = Date.now();
+      const stageCpu = cpuSecondsNow();
       const robust = indicesWhere(flags);
       let broken = 0;
       for (let s = 0; s < robust.length; s += batchSize) {
@@ -179,6 +215,15 @@ export class AutoAttack implements Attack {
       }
       brokenBy[attack.name] = broken;
       robustAccuracyAfter[attack.name] = n ? sum(flags) / n : 0;
+      const cpuEnd = cpuSecondsNow();
+      stages.push({
+        attack: attack.name,
+        attacked: robust.length,
+        broken,
+        robustAccuracy: robustAccuracyAfter[attack.name],
+        seconds: (Date.now() - stageStart) / 1000,
+        cpuSeconds: cpuEnd === null || stageCpu === null ? null : cpuEnd - stageCpu,
+      });
       this.log(
         `robust accuracy after ${attack.name}: ${pct(robustAccuracyAfter[attack.name])} ` +
           `(total time ${((Date.now() - start) / 1000).toFixed(1)} s)`,
@@ -231,6 +276,7 @@ export class AutoAttack implements Attack {
       xAdvMax: n ? xAdvMax : 0,
       warnings,
       seconds: (Date.now() - start) / 1000,
+      stages,
     };
     return { result, xAdv: keepAdv ? tf.tensor4d(xAdvData, x.shape) : null };
   }

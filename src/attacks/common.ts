@@ -126,12 +126,33 @@ export function scatterRows<T extends tf.Tensor>(base: T, idx: number[], rows: t
     const n = base.shape[0];
     const pos = new Int32Array(n).fill(-1);
     idx.forEach((r, j) => (pos[r] = j));
-    const mask = Array.from(pos, (p) => (p >= 0 ? 1 : 0));
-    const gatherIdx = Array.from(pos, (p) => Math.max(p, 0));
-    const spread = tf.gather(rows, tf.tensor1d(gatherIdx, 'int32'));
-    const m = tf.reshape(tf.tensor1d(mask, 'bool'), [n, ...base.shape.slice(1).map(() => 1)]);
-    return tf.where(tf.broadcastTo(m, base.shape), spread, base);
+    const spread = tf.gather(
+      rows,
+      tf.tensor1d(
+        Int32Array.from(pos, (p) => Math.max(p, 0)),
+        'int32',
+      ),
+    );
+    return tf.where(
+      rowMask(
+        Array.from(pos, (p) => p >= 0),
+        base.shape,
+      ),
+      spread,
+      base,
+    );
   }) as T;
+}
+
+/**
+ * A bool tensor of `shape` whose row i is all `mask[i]`, built on the host: tfjs broadcasts a
+ * [n,1,…] condition with Tile, which on wasm costs more than the attack step around it.
+ */
+export function rowMask(mask: ArrayLike<number | boolean>, shape: number[]): tf.Tensor {
+  const per = shape.slice(1).reduce((a, b) => a * b, 1);
+  const full = new Uint8Array(mask.length * per);
+  for (let i = 0; i < mask.length; i++) if (mask[i]) full.fill(1, i * per, (i + 1) * per);
+  return tf.tensor(full, shape, 'bool');
 }
 
 /** Per-sample loss of logits (higher = more adversarial). */
@@ -159,16 +180,16 @@ export function lossAndGrad(
   return { grad, loss: k.loss, logits: k.logits };
 }
 
-/** Row-wise choice: rows where mask[i] is set come from a, the others from b (new tensor). */
+/**
+ * Row-wise choice: rows where mask[i] is set come from a, the others from b (new tensor). The
+ * values are copied, never recomputed, so the result is bit-identical however it is built.
+ */
 export function selectRows<T extends tf.Tensor>(mask: ArrayLike<number | boolean>, a: T, b: T): T {
-  return tf.tidy(() => {
-    const m = tf.tensor1d(
-      Array.from(mask, (v) => (v ? 1 : 0)),
-      'bool',
-    );
-    const shaped = tf.reshape(m, [a.shape[0], ...a.shape.slice(1).map(() => 1)]);
-    return tf.where(tf.broadcastTo(shaped, a.shape), a, b);
-  }) as T;
+  let set = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i]) set++;
+  if (set === mask.length) return tf.clone(a);
+  if (set === 0) return tf.clone(b);
+  return tf.tidy(() => tf.where(rowMask(mask, a.shape), a, b)) as T;
 }
 
 /** Values of the logit at index `idx[i]` per row, differentiable (tfjs has no TopK gradient). */

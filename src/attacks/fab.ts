@@ -3,6 +3,7 @@ import type { Attack } from './types';
 import type { Classifier } from '../models/types';
 import { UserError } from '../util/errors';
 import { attackRobustPoints } from './apgd';
+import { projectLinfHyperplane } from './fab-projection';
 import {
   checkEps,
   checkInputs,
@@ -14,44 +15,7 @@ import {
   type LinfOptions,
 } from './common';
 
-/**
- * Minimal-L∞ step from each row of `t` onto the hyperplane w·z = b within the box [0,1]:
- * argmin ‖d‖∞ s.t. w·(t+d) = b, 0 ≤ t+d ≤ 1 (FAB's projection, Croce & Hein 2020,
- * arXiv 1907.02044, Sec. 3.1). For radius λ the best step is d_i = clip(σ_i·λ) toward the
- * plane, and the reachable w·d grows monotonically in λ, so λ is found by bisection and then
- * made exact by linear interpolation on its final piece. The reference solves the same problem
- * by sorting breakpoints; results agree to float32 precision. If the plane is out of reach
- * inside the box, returns the box corner nearest to it (λ = 1). t, w: [n, D]; b: [n].
- */
-export function projectLinfHyperplane(
-  t: tf.Tensor2D,
-  w: tf.Tensor2D,
-  b: tf.Tensor1D,
-  bisections = 24,
-): tf.Tensor2D {
-  return tf.tidy(() => {
-    const c = tf.sub(b, tf.sum(tf.mul(w, t), 1)); // needed change of w·z
-    const s = tf.where(tf.greaterEqual(c, 0), tf.onesLike(c), tf.neg(tf.onesLike(c)));
-    const dir = tf.mul(tf.sign(w), tf.reshape(s, [-1, 1])); // move each coordinate toward the plane
-    const cap = tf.where(tf.greater(dir, 0), tf.sub(1, t), tf.where(tf.less(dir, 0), t, tf.zerosLike(t)));
-    const absW = tf.abs(w);
-    const need = tf.abs(c);
-    const reach = (lam: tf.Tensor) => tf.sum(tf.mul(absW, tf.minimum(tf.reshape(lam, [-1, 1]), cap)), 1);
-    let lo: tf.Tensor = tf.zerosLike(c);
-    let hi: tf.Tensor = tf.onesLike(c);
-    for (let i = 0; i < bisections; i++) {
-      const mid = tf.mul(tf.add(lo, hi), 0.5);
-      const ok = tf.greaterEqual(reach(mid), need);
-      hi = tf.where(ok, mid, hi);
-      lo = tf.where(ok, lo, mid);
-    }
-    // On the final piece reach(λ) is linear with slope Σ|w_i| over coordinates not yet capped.
-    const slope = tf.sum(tf.mul(absW, tf.cast(tf.greater(cap, tf.reshape(lo, [-1, 1])), 'float32')), 1);
-    const exact = tf.add(lo, tf.div(tf.sub(need, reach(lo)), tf.maximum(slope, 1e-30)));
-    const lam = tf.minimum(tf.maximum(exact, lo), hi);
-    return tf.mul(dir, tf.minimum(tf.reshape(lam, [-1, 1]), cap)) as tf.Tensor2D;
-  });
-}
+export { projectLinfHyperplane } from './fab-projection';
 
 export interface FabOptions extends LinfOptions {
   /** Iterations per target (100). */
@@ -135,11 +99,21 @@ export class FABT implements Attack {
         loss: f,
         logits,
       } = lossAndGrad(model, x1, (z) => tf.sub(pickLogit(z, target), pickLogit(z, y)));
-      const next = tf.tidy(() => {
+      // The plane w·z = w·x1 − f (linearised z_t − z_y = 0); project x1 and x0 onto it.
+      const { w, flat1, tw, ww, bb } = tf.tidy(() => {
         const w = tf.reshape(grad, [n, -1]) as tf.Tensor2D;
         const flat1 = tf.reshape(x1, [n, -1]) as tf.Tensor2D;
-        const b = tf.sub(tf.sum(tf.mul(w, flat1), 1), f) as tf.Tensor1D; // plane: w·z = w·x1 − f
-        const d = projectLinfHyperplane(tf.concat([flat1, flat0]), tf.concat([w, w]), tf.concat([b, b]));
+        const b = tf.sub(tf.sum(tf.mul(w, flat1), 1), f) as tf.Tensor1D;
+        return {
+          w,
+          flat1,
+          tw: tf.concat([flat1, flat0]) as tf.Tensor2D,
+          ww: tf.concat([w, w]) as tf.Tensor2D,
+          bb: tf.concat([b, b]) as tf.Tensor1D,
+        };
+      });
+      const d = await projectLinfHyperplane(tw, ww, bb);
+      const next = tf.tidy(() => {
         const [d1, d2] = tf.split(d, 2);
         const a1 = tf.maximum(tf.max(tf.abs(d1), 1, true), 1e-8);
         const a2 = tf.maximum(tf.max(tf.abs(d2), 1, true), 1e-8);
@@ -150,6 +124,7 @@ export class FABT implements Attack {
         );
         return tf.reshape(tf.clipByValue(moved, 0, 1), x0.shape) as tf.Tensor4D;
       });
+      tf.dispose([w, flat1, tw, ww, bb, d]);
       tf.dispose([grad, f, logits, x1]);
       x1 = next;
       const stats = tf.tidy(() =>

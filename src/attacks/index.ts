@@ -12,6 +12,7 @@ export {
   autoAttackList,
   type AutoAttackOptions,
   type AutoAttackResult,
+  type AutoAttackStage,
   type AutoAttackVersion,
 } from './autoattack';
 export { robustAccuracy, type RobustAccuracyResult } from './evaluate';

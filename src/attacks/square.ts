@@ -11,9 +11,6 @@ import {
   linfBounds,
   project,
   sampleRngs,
-  indicesWhere,
-  scatterRows,
-  take,
   type LinfOptions,
 } from './common';
 
@@ -88,71 +85,67 @@ export class Square implements Attack {
   ): Promise<{ xAdv: tf.Tensor4D; fooled: Uint8Array }> {
     const [n, h, w, c] = x.shape;
     const eps = this.eps;
+    const per = h * w * c;
     const { lo, hi } = linfBounds(x, eps);
     // Vertical stripes: one sign per (column, channel) per point.
-    let xBest = tf.tidy(() => {
+    const start = tf.tidy(() => {
       const signs = new Float32Array(n * w * c);
       rngs.forEach((r, i) => {
         for (let k = 0; k < w * c; k++) signs[i * w * c + k] = r.next() < 0.5 ? -1 : 1;
       });
       return project(tf.add(x, tf.mul(tf.tensor4d(signs, [n, 1, w, c]), eps)) as tf.Tensor4D, lo, hi);
     });
-    const marginMin = await this.margins(model, xBest, y);
+    const marginMin = await this.margins(model, start, y);
+    // The search runs on the host: a proposal changes one square of each image, and outside it
+    // project(x_best + 0) = x_best, so only the square is computed (the same float32 add and
+    // clip as the tensor version: same bits); the model sees one uploaded batch per query.
+    const [best, loV, hiV, yV] = (await Promise.all([start.data(), lo.data(), hi.data(), y.data()])) as [
+      Float32Array,
+      Float32Array,
+      Float32Array,
+      Int32Array | Float32Array,
+    ];
+    const xBest = Float32Array.from(best);
+    tf.dispose([start, lo, hi]);
+    const step = Math.fround(2 * eps);
     for (let it = 0; it < this.queries; it++) {
       const active: number[] = [];
       for (let j = 0; j < n; j++) if (marginMin[j] > 0) active.push(j);
       if (active.length === 0) break;
       const side = Math.min(Math.max(Math.round(Math.sqrt(squareFraction(it, this.pInit) * h * w)), 1), h, w);
       const na = active.length;
-      const rows = new Float32Array(na * h);
-      const cols = new Float32Array(na * w);
-      const signs = new Float32Array(na * c);
+      const xNew = new Float32Array(na * per);
+      const yA = new Int32Array(na);
       active.forEach((j, a) => {
         const r = rngs[j];
         const top = r.int(h - side + 1);
         const left = r.int(w - side + 1);
-        for (let k = 0; k < side; k++) {
-          rows[a * h + top + k] = 1;
-          cols[a * w + left + k] = 1;
-        }
-        for (let k = 0; k < c; k++) signs[a * c + k] = r.next() < 0.5 ? -2 * eps : 2 * eps;
+        const signs = Array.from({ length: c }, () => (r.next() < 0.5 ? -step : step));
+        xNew.set(xBest.subarray(j * per, (j + 1) * per), a * per);
+        yA[a] = yV[j];
+        for (let row = top; row < top + side; row++)
+          for (let col = left; col < left + side; col++)
+            for (let k = 0; k < c; k++) {
+              const src = j * per + (row * w + col) * c + k;
+              const v = Math.fround(xBest[src] + signs[k]);
+              xNew[a * per + (row * w + col) * c + k] = Math.min(Math.max(v, loV[src]), hiV[src]);
+            }
       });
-      const sub = active.length === n ? null : active;
-      const xCur = sub ? take(xBest, sub) : xBest;
-      const loA = sub ? take(lo, sub) : lo;
-      const hiA = sub ? take(hi, sub) : hi;
-      const yA = sub ? take(y, sub) : y;
-      const xNew = tf.tidy(() => {
-        const delta = tf.mul(
-          tf.mul(tf.tensor4d(rows, [na, h, 1, 1]), tf.tensor4d(cols, [na, 1, w, 1])),
-          tf.tensor4d(signs, [na, 1, 1, c]),
-        );
-        return project(tf.add(xCur, delta) as tf.Tensor4D, loA, hiA);
-      });
-      const margin = await this.margins(model, xNew, yA);
-      const improvedLocal = new Uint8Array(na);
+      const xT = tf.tensor4d(xNew, [na, h, w, c]);
+      const yT = tf.tensor1d(yA, 'int32');
+      const margin = await this.margins(model, xT, yT);
+      tf.dispose([xT, yT]);
       active.forEach((j, a) => {
         // The margin is the loss here: keep the proposal if it lowers it or fools the model.
         if (margin[a] < marginMin[j] || margin[a] <= 0) {
-          improvedLocal[a] = 1;
           marginMin[j] = margin[a];
+          xBest.set(xNew.subarray(a * per, (a + 1) * per), j * per);
         }
       });
-      const hitLocal = indicesWhere(improvedLocal);
-      if (hitLocal.length > 0) {
-        const rowsNew = take(xNew, hitLocal);
-        const next = scatterRows(
-          xBest,
-          hitLocal.map((a) => active[a]),
-          rowsNew,
-        );
-        tf.dispose([rowsNew, xBest]);
-        xBest = next;
-      }
-      if (sub) tf.dispose([xCur, loA, hiA, yA]);
-      xNew.dispose();
     }
-    tf.dispose([lo, hi]);
-    return { xAdv: xBest, fooled: Uint8Array.from(marginMin, (m) => (m <= 0 ? 1 : 0)) };
+    return {
+      xAdv: tf.tensor4d(xBest, [n, h, w, c]),
+      fooled: Uint8Array.from(marginMin, (m) => (m <= 0 ? 1 : 0)),
+    };
   }
 }

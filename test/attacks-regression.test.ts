@@ -1,0 +1,3 @@
+import { attackRegressionSuite } from './attacks-regression-suite';
+
+attackRegressionSuite('cpu');
