@@ -25,8 +25,8 @@ import { superclassRatios } from './superclasses';
  * holds the run cache — plus the seeds and rows to run.
  */
 export type TableOptions = Omit<RunOptions, 'profile' | 'resultsDir' | 'overrides'> & {
-  /** 'smoke' | 'small' | 'paper'. */
-  profile: string;
+  /** 'smoke' | 'small' | 'paper' (checked again at run time: a value from an untyped source is a UserError). */
+  profile: Profile;
   /** Seeds to train (the harness injects one per run); each row's own seeds are replaced. */
   seeds: number[];
   /** Config ids to run; empty = the profile's default (all rows; SMOKE_ROWS at smoke). */

@@ -2,6 +2,7 @@ import * as os from 'os';
 import type { MetricSpec } from '../experiments/table';
 import { describePrediction, fmt, type CheckResult } from '../theory/checks';
 import { formatResult, type TheoryReport } from '../theory/report';
+import { formatSweepRow, type SweepRow } from '../theory/sweep';
 import { recordResult } from './records';
 import type { RecordArgs } from './run-table';
 import { checkPassed } from './verdicts';
@@ -81,4 +82,24 @@ export function theoryView(report: TheoryReport, refs: string[]): { text: string
     '<tr><th>verdict</th><th>check</th><th>quantity</th><th>closed form</th>' +
     '<th>Monte Carlo (99.99%)</th><th>predicted</th><th>in vivo</th></tr>';
   return { text: results.map(formatResult).join('\n'), html: `<table>${head}${rows.join('')}</table>` };
+}
+
+/** The sweep as text: one line per point, then how many points disagree. */
+export function sweepText(sweep: SweepRow[]): string {
+  const bad = sweep.filter((r) => !r.agree).length;
+  return [...sweep.map(formatSweepRow), `${sweep.length} sweep points, ${bad} disagreeing`].join('\n');
+}
+
+/**
+ * Notebook 01's last word, like `npm run theory`'s exit status: throws when a check failed or a
+ * sweep point's closed form lies outside its Monte Carlo interval, else returns the summary line.
+ */
+export function theoryOutcome(report: TheoryReport, sweep: SweepRow[], wallTimeS: number): string {
+  const failed = report.results.filter((r) => r.verdict === 'fail');
+  if (failed.length > 0)
+    throw new Error(`${failed.length} check(s) failed: ${failed.map((r) => r.id).join(', ')}`);
+  const bad = sweep.filter((r) => !r.agree).length;
+  if (bad > 0) throw new Error(`${bad} sweep point(s): closed form outside the Monte Carlo interval`);
+  const { pass, finding } = report.summary;
+  return `${report.results.length} statements: ${pass} pass, ${finding} findings, 0 fail (${wallTimeS.toFixed(1)} s)`;
 }
