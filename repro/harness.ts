@@ -9,6 +9,7 @@ import { PROFILE_SPECS, type Profile } from '../src/experiments/profiles';
 import { OFFLINE_DATASETS } from '../src/experiments/standins';
 import { loadRecords, removeRecordsOf } from '../src/report/records';
 import { UserError } from '../src/util/errors';
+import { ensureBuilt } from '../packages/biamat/build';
 import { jupyterProblem } from './kernel';
 import { MANIFEST_FILE, readManifest, writeManifest, type Manifest, type RunEntry } from './manifest';
 import { injectParameters, readNotebook, type JsonValue } from './notebook';
@@ -50,6 +51,15 @@ export async function prepareResultData(names: string[], log: (line: string) => 
       if (!(e instanceof UserError)) throw e;
       log(`warning: ${name} could not be prepared: ${e.message}`);
     }
+  }
+}
+
+/** Builds dist/ when src/ changed (notebooks type-check against its declarations); a type error in src/ is a UserError. */
+export function buildLibrary(log: (line: string) => void): void {
+  try {
+    ensureBuilt({ log });
+  } catch (e) {
+    throw new UserError((e as Error).message);
   }
 }
 
@@ -108,6 +118,8 @@ export async function runProfile(opts: HarnessOptions): Promise<HarnessResult> {
     injectParameters(readNotebook(run.input), opts.params ?? {}, run.optionalParams, run.notebook);
   }
 
+  // Notebooks import the library as 'biamat' (dist/, built from src/): rebuild it if src/ changed.
+  buildLibrary(log);
   if (opts.prepareData && runs.some((r) => r.notebook !== '01-theory'))
     await prepareResultData(OFFLINE_DATASETS, log);
 

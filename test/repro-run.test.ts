@@ -40,7 +40,7 @@ describe('npm run repro, in-process', () => {
       notebook([
         PARAMS,
         {
-          // As a notebook in notebooks/ would (tslab cannot import ../src), with absolute paths: this one lives in a temp dir.
+          // This notebook lives in a temp dir, where the package 'biamat' does not resolve: load the recorder by absolute path.
           src:
             `const tsx = require(${JSON.stringify(require.resolve('tsx/cjs/api'))});\n` +
             `const { recordResult } = tsx.require(${JSON.stringify(path.resolve(__dirname, '../src/report/records'))}, ${JSON.stringify(__filename)});\n` +
