@@ -8,6 +8,7 @@ import { ensureDataset } from '../src/data';
 import { PROFILE_SPECS, type Profile } from '../src/experiments/profiles';
 import { OFFLINE_DATASETS } from '../src/experiments/standins';
 import { loadRecords, removeRecordsOf } from '../src/report/records';
+import { CLAIM_VERDICTS, countsText, INTEGRITY_VERDICTS, isFailure } from '../src/report/verdicts';
 import { UserError } from '../src/util/errors';
 import { ensureBuilt } from '../packages/biamat/build';
 import { jupyterProblem } from './kernel';
@@ -294,15 +295,15 @@ export async function buildReport(
     check = await renderReport(html, outDir);
   }
   writeMarkdown(outDir, model, check);
-  const c = model.counts;
   log(
-    `report: ${path.join(outDir, 'report.md')} — claims ${c.reproduced} reproduced, ${c['not reproduced']} not reproduced, ${c.inconclusive} inconclusive; ` +
+    `report: ${path.join(outDir, 'report.md')} — integrity checks: ${countsText(INTEGRITY_VERDICTS, model.integrity)}; ` +
+      `paper claims: ${countsText(CLAIM_VERDICTS, model.counts)}; ` +
       `notebooks failed: ${model.failedNotebooks}; not built yet: ${manifest.notBuilt.map((n) => n.id).join(', ') || 'none'}`,
   );
   if (check) log(`report check: ${check.ok ? 'passed' : 'FAILED'} — ${check.detail}`);
   for (const t of model.tables) {
     for (const r of t.claims)
-      if (r.verdict === 'not reproduced') log(`  not reproduced: [${t.id}] ${r.claim.text} — ${r.evidence}`);
+      if (isFailure(r.verdict)) log(`  ${r.verdict}: [${t.id}] ${r.claim.text} — ${r.evidence}`);
   }
   const exitCode = model.failed || (check && !check.ok) ? 1 : 0;
   return { outDir, model, check, exitCode };

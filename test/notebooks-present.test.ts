@@ -119,6 +119,8 @@ test('recordArgs: one value per seed for each measured metric, stand-ins named; 
   expect(r.meta.seeds).toEqual([0, 1]);
   expect(r.meta.data).toMatch(/MNIST-32 \(stand-in for SVHN\)/);
   expect(r.meta.dataNotes!.join(' ')).toMatch(/JPEG/);
+  // The binomial error's n: the smoke profile's test subset, of CIFAR-10's 10000 test images.
+  expect(r.meta).toMatchObject({ testImages: 256, testSetImages: 10000 });
   expect(recordArgs('table1', outcome('table1', 'unavailable', []))).toEqual([]);
   expect(recordArgs('table1', outcome('table1', 'partial', [seed(0, 1)]))).toEqual([]);
 });

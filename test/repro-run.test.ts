@@ -166,7 +166,7 @@ describe('npm run repro, in-process', () => {
     expect(md).toMatch(/\| 02-table1-aux-labels \| .* \| failed: /);
     expect(md).toMatch(/\| 03-table2-biamat \| .* \| not built yet \|/);
     expect(md).toMatch(
-      /no check failed \| notebook ran; 12 row\(s\), 25 value\(s\), all finite and in range \| \*\*passed\*\*/,
+      /no check failed \| notebook ran; 12 row\(s\), 25 value\(s\), all finite and in range \| — \| \*\*passed\*\*/,
     );
     expect(fs.existsSync(path.join(out, 'report.html'))).toBe(true);
   });

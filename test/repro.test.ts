@@ -199,7 +199,7 @@ describe('verdicts', () => {
     expect(evaluateClaim(ctx({ a: [50], b: [45] }), 't', spread).verdict).toBe('not reproduced');
   });
 
-  test('integrity: ran, finite, in range', () => {
+  test('integrity: ran, finite, in range — passed / failed / not run, never "reproduced"', () => {
     const integrity: Claim = {
       kind: 'integrity',
       id: 'i',
@@ -208,11 +208,12 @@ describe('verdicts', () => {
       minRows: 1,
       ranges: { '*': [0, 100] },
     };
-    expect(evaluateClaim(ctx({ a: [50] }, 'ok', 'smoke'), 't', integrity).verdict).toBe('reproduced');
+    expect(evaluateClaim(ctx({ a: [50] }, 'ok', 'smoke'), 't', integrity).verdict).toBe('passed');
     expect(evaluateClaim(ctx({ a: [NaN] }, 'ok', 'smoke'), 't', integrity).evidence).toMatch(/not finite/);
-    expect(evaluateClaim(ctx({ a: [150] }, 'ok', 'smoke'), 't', integrity).verdict).toBe('not reproduced');
-    expect(evaluateClaim(ctx({}, 'failed', 'smoke'), 't', integrity).verdict).toBe('not reproduced');
-    expect(evaluateClaim(ctx({}, 'not built yet', 'smoke'), 't', integrity).verdict).toBe('inconclusive');
+    expect(evaluateClaim(ctx({ a: [NaN] }, 'ok', 'smoke'), 't', integrity).verdict).toBe('failed');
+    expect(evaluateClaim(ctx({ a: [150] }, 'ok', 'smoke'), 't', integrity).verdict).toBe('failed');
+    expect(evaluateClaim(ctx({}, 'failed', 'smoke'), 't', integrity).verdict).toBe('failed');
+    expect(evaluateClaim(ctx({}, 'not built yet', 'smoke'), 't', integrity).verdict).toBe('not run');
   });
 
   test('every claim refers to config ids its table lists, and to metrics the table reports', () => {
@@ -322,7 +323,10 @@ describe('planning and shards', () => {
     writeManifest(s3, base(3, ['03-table2-biamat@seed-0']));
     const full = await mergeShards([s1, s2, s3], { out, render: false, log: () => undefined });
     expect(full.model.manifest.missingRuns).toEqual([]);
-    expect(full.model.counts['not reproduced']).toBe(1); // table2's integrity: it "ran" but recorded no row
+    expect(full.model.integrity.failed).toBe(1); // table2's integrity: it "ran" but recorded no row
+    expect(full.model.counts.reproduced).toBe(0); // integrity checks are never counted as claims
+    expect(full.model.counts['not tested at this profile']).toBeGreaterThan(0);
+    expect(full.exitCode).toBe(1);
     await expect(mergeShards([s1, s1], { out, render: false, log: () => undefined })).rejects.toThrow(
       /is in both/,
     );
