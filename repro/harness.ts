@@ -27,6 +27,8 @@ export interface HarnessOptions {
   shard?: { index: number; count: number };
   out?: string;
   params?: Record<string, JsonValue>;
+  /** tfjs backend: injected as the `backend` parameter where a notebook declares one. */
+  backend?: string;
   render?: boolean;
   startTimeoutS?: number;
   cellTimeoutS?: number;
@@ -156,13 +158,15 @@ export async function runProfile(opts: HarnessOptions): Promise<HarnessResult> {
       output: path.join(outDir, run.output),
       name: run.notebook,
       params: opts.params,
-      optionalParams: run.optionalParams,
+      optionalParams: { ...run.optionalParams, ...(opts.backend ? { backend: opts.backend } : {}) },
       kernel,
       env: {
         BIAMAT_RESULTS_DIR: outDir,
         BIAMAT_PROFILE: profile,
         BIAMAT_NOTEBOOK: run.notebook,
         BIAMAT_RUN_ID: run.id,
+        // The library built above, for every notebook of this run (an edit to src/ meanwhile waits for the next run).
+        BIAMAT_PIN_DIST: '1',
       },
       startTimeoutS: opts.startTimeoutS ?? spec.startTimeoutS,
       cellTimeoutS: opts.cellTimeoutS ?? spec.cellTimeoutS,

@@ -4,7 +4,9 @@
  * with its size and modification time, and the tsconfigs) is stored beside the build;
  * `ensureBuilt()` rebuilds only when it differs, so an edit to src/ is picked up by the next
  * `import … from 'biamat'`, kernel start, `npm run lab` or `npm run repro`. A lock directory keeps
- * two processes (two kernels, parallel tests) from building at once.
+ * two processes (two kernels, parallel tests) from building at once. BIAMAT_PIN_DIST=1 (set by
+ * `npm run repro` for its kernels, after it built) keeps the build as it is, so one run never
+ * mixes two versions of the library when src/ is edited meanwhile.
  *
  *   node packages/biamat/build.js            build when stale (npm run build; npm ci's prepare)
  *   node packages/biamat/build.js --force    build
@@ -104,6 +106,8 @@ function build(log) {
  */
 function ensureBuilt(opts = {}) {
   const log = opts.log || ((line) => console.log(line));
+  // A harness run pins the build it made at its start, so every notebook of the run uses one library.
+  if (process.env.BIAMAT_PIN_DIST === '1' && fs.existsSync(path.join(DIST, 'index.js'))) return false;
   if (isFresh()) return false;
   return withLock(() => {
     if (isFresh()) return false; // another process built it while we waited
