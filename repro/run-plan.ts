@@ -16,7 +16,7 @@ import type { Profile } from '../src/experiments/profiles';
 import { planTable } from '../src/report/run-table';
 import { UserError } from '../src/util/errors';
 import { readManifest } from './manifest';
-import type { JsonValue } from './notebook';
+import { injectParameters, readNotebook, type JsonValue } from './notebook';
 import { CATALOG, planRuns, shardRuns, type PlannedRun } from './plan';
 
 /** A run estimated longer than this stops after printing its plan unless --yes (or CI=true). */
@@ -79,6 +79,9 @@ function lastDuration(outDir: string, notebook: string): number | undefined {
 export async function estimatePlan(opts: PlanOptions, log: (line: string) => void): Promise<PlanEstimate> {
   const plan = planRuns(opts.profile, opts.notebooksDir, opts.only);
   const runs = opts.shard ? shardRuns(plan.runs, opts.shard.index, opts.shard.count) : plan.runs;
+  // A parameter a notebook does not declare is the same error here as in a run.
+  for (const run of runs)
+    injectParameters(readNotebook(run.input), opts.params ?? {}, run.optionalParams, run.notebook);
   const timer = new StepTimer({ backend: opts.backend });
   const backend = await timer.backend();
   log(
