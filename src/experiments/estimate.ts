@@ -93,7 +93,8 @@ export interface TimerOptions {
 
 /** Times steps once per distinct (model, method, batch, attack) and remembers the cost. */
 export class StepTimer {
-  private readonly costs = new Map<string, Promise<StepCost>>();
+  /** Seconds per timed step, by what was timed (model, method, timed batch, timed attack steps). */
+  private readonly timings = new Map<string, Promise<number>>();
   private backendInfo?: Promise<BackendInfo>;
 
   constructor(private readonly opts: TimerOptions = {}) {}
@@ -104,43 +105,70 @@ export class StepTimer {
     return this.backendInfo;
   }
 
-  /** The cost of one training step of `c` (a scaled config); `rst` times RST's half-and-half batches. */
-  cost(c: ExperimentConfig, numClasses: number, numAux: number): Promise<StepCost> {
-    const m = c.method;
-    const usesAux = numAux > 0 || m.auxMode === 'rst';
-    const key = JSON.stringify([
-      c.model,
-      m.base,
-      m.auxMode,
-      usesAux,
-      c.train.batchSize,
-      c.train.auxBatchSize,
-      c.train.attack.steps,
-      c.train.attack.bn,
-    ]);
-    let cost = this.costs.get(key);
-    if (!cost) {
-      cost = this.time(c, numClasses, numAux);
-      this.costs.set(key, cost);
-    }
-    return cost;
+  /** How many distinct steps were timed so far. */
+  get timed(): number {
+    return this.timings.size;
   }
 
-  private async time(c: ExperimentConfig, numClasses: number, numAux: number): Promise<StepCost> {
-    await this.backend();
+  /**
+   * The cost of one training step of `c` (a scaled config): one timing per distinct model,
+   * method and timed batch, scaled to the config's batch sizes and attack steps.
+   */
+  async cost(c: ExperimentConfig, numClasses: number, numAux: number): Promise<StepCost> {
     const maxB = this.opts.maxTimingBatch ?? 16;
     const k = c.train.attack.steps;
     const kTimed = Math.min(k, 1);
     const rst = c.method.auxMode === 'rst';
     const usesAux = numAux > 0 && !rst;
+    // RST trains on primary and pseudo-labelled aux images in one batch.
     const primary = c.train.batchSize + (rst ? c.train.auxBatchSize : 0);
     const aux = usesAux ? c.train.auxBatchSize * Math.max(1, c.aux.length) : 0;
     const scale = Math.min(1, maxB / Math.max(primary, aux));
     const b = Math.max(1, Math.round(primary * scale));
     const bAux = usesAux ? Math.max(1, Math.round(aux * scale)) : 0;
     const timed = withOverrides(c, { train: { attack: { steps: kTimed } } });
-    const cfg = trainConfig(timed, 0);
-    const model = createModel(modelSpec(timed, numClasses, usesAux ? numAux : 0, 0));
+    // γ, α, β and the like do not change a step's cost: one timing serves every row that differs only there.
+    const m = c.method;
+    const key = JSON.stringify([
+      c.model,
+      m.base,
+      m.auxMode,
+      m.highLoss,
+      c.train.attack.bn,
+      numClasses,
+      usesAux ? numAux : 0,
+      b,
+      bAux,
+      kTimed,
+    ]);
+    let timing = this.timings.get(key);
+    if (!timing) {
+      timing = this.time(timed, numClasses, usesAux ? numAux : 0, b, bAux);
+      this.timings.set(key, timing);
+    }
+    const measured = await timing;
+    const arch =
+      c.model.arch === 'wrn'
+        ? `wrn-${c.model.depth}-${c.model.widen}`
+        : `${c.model.arch}${c.model.width ? ` w${c.model.width}` : ''}`;
+    return {
+      label: `${arch}, ${c.method.base}${c.method.auxMode === 'none' ? '' : `+${c.method.auxMode}`}, ${b}${bAux ? `+${bAux}` : ''} images × ${kTimed} attack step(s)`,
+      secondsPerStep: (measured * (k + 1) * (primary + aux)) / ((kTimed + 1) * (b + bAux)),
+      secondsPerImagePass: measured / ((kTimed + 1) * (b + bAux)),
+    };
+  }
+
+  /** Mean seconds of `timedSteps` steps after one warm-up step, on random inputs. */
+  private async time(
+    c: ExperimentConfig,
+    numClasses: number,
+    numAux: number,
+    b: number,
+    bAux: number,
+  ): Promise<number> {
+    await this.backend();
+    const cfg = trainConfig(c, 0);
+    const model = createModel(modelSpec(c, numClasses, numAux, 0));
     const opt = new SgdMomentum(model.trainableVariables, {
       momentum: cfg.momentum,
       weightDecay: cfg.weightDecay,
@@ -148,7 +176,7 @@ export class StepTimer {
     const batch: StepBatch = {
       x: tf.randomUniform([b, 32, 32, 3]) as tf.Tensor4D,
       y: tf.randomUniform([b], 0, numClasses, 'int32') as tf.Tensor1D,
-      ...(usesAux
+      ...(bAux > 0
         ? {
             xAux: tf.randomUniform([bAux, 32, 32, 3]) as tf.Tensor4D,
             yAux: tf.randomUniform([bAux], 0, numAux, 'int32') as tf.Tensor1D,
@@ -178,18 +206,7 @@ export class StepTimer {
       opt.dispose();
       model.dispose();
     }
-    const measured = seconds.reduce((a, s) => a + s, 0) / seconds.length;
-    const images = b + bAux;
-    const passes = (kTimed + 1) * images;
-    const arch =
-      c.model.arch === 'wrn'
-        ? `wrn-${c.model.depth}-${c.model.widen}`
-        : `${c.model.arch}${c.model.width ? ` w${c.model.width}` : ''}`;
-    return {
-      label: `${arch}, ${c.method.base}${c.method.auxMode === 'none' ? '' : `+${c.method.auxMode}`}, ${b}${bAux ? `+${bAux}` : ''} images × ${kTimed} attack step(s)`,
-      secondsPerStep: (measured * (k + 1) * (primary + aux)) / ((kTimed + 1) * images),
-      secondsPerImagePass: measured / passes,
-    };
+    return seconds.reduce((a, s) => a + s, 0) / seconds.length;
   }
 }
 
