@@ -26,5 +26,7 @@ if [ ! -x "$tslab_bin" ]; then
   exit 1
 fi
 "$tslab_bin" install --python=/usr/bin/python3 --binary="$kernel_bin" >/dev/null
-/usr/bin/jupyter kernelspec list | grep -q '^ *tslab ' || { echo "setup-jupyter: tslab kernel not registered" >&2; exit 1; }
+# (the list is read whole first: `| grep -q` would close the pipe early and fail the pipeline)
+kernels="$(/usr/bin/jupyter kernelspec list)"
+grep -q '^ *tslab ' <<<"$kernels" || { echo "setup-jupyter: tslab kernel not registered" >&2; exit 1; }
 echo "setup-jupyter: jupyter nbconvert $(/usr/bin/jupyter nbconvert --version), notebook $(/usr/bin/jupyter notebook --version) with the tslab kernel are ready"
