@@ -64,6 +64,11 @@ export interface VerdictContext {
   paper: (row: string, metric: string) => number | undefined;
   /** Whether a row can run at this profile here (false: a dataset with no stand-in and no import). */
   available: (row: string) => boolean;
+  /**
+   * Whether the profile measures a row's metric at all (AutoAttack runs only at paper scale): a
+   * claim on a metric it does not measure is not tested at this profile. Default: every metric.
+   */
+  measured?: (row: string, metric: string) => boolean;
 }
 
 /**
@@ -82,7 +87,8 @@ interface Stat {
   label: string;
 }
 
-type Missing = { missing: string; fatal: boolean };
+/** Why a compared value is absent; `untested`: the profile does not measure it (not the run's fault). */
+type Missing = { missing: string; fatal: boolean; untested?: boolean };
 
 function statOf(m: MetricSummary): Omit<Stat, 'label'> {
   const seedKnown = m.n > 1 && Number.isFinite(m.sd);
@@ -110,6 +116,12 @@ function signed(x: number): string {
 
 /** Why a row has no value: not built / not run / failed / offline-unavailable are not the row's fault; a row the notebook could have produced but did not is. */
 function whyMissing(ctx: VerdictContext, table: string, row: string, metric: string): Missing {
+  if (ctx.measured && !ctx.measured(row, metric))
+    return {
+      missing: `the ${ctx.profile} profile does not measure ${metric} (${row})`,
+      fatal: false,
+      untested: true,
+    };
   const state = ctx.tableState(table);
   if (state === 'not built yet') return { missing: `${table}: its notebook is not built yet`, fatal: false };
   if (state === 'not run')
@@ -128,6 +140,7 @@ function resolve(ctx: VerdictContext, table: string, ref: Ref): Stat | Missing {
     const recorded = ctx.rows.get(rowKey(t, row))?.metrics;
     for (const metric of metrics) {
       const m = recorded?.[metric];
+      if (ctx.measured && !ctx.measured(row, metric)) return whyMissing(ctx, t, row, metric);
       if (m) parts.push(statOf(m));
       else if (!(ref.skipUnrecorded && recorded)) return whyMissing(ctx, t, row, metric);
     }
@@ -280,7 +293,8 @@ export function evaluateClaim(ctx: VerdictContext, table: string, claim: Claim):
     evidence,
     ...extra,
   });
-  const missing = (m: Missing) => done(m.fatal ? 'not reproduced' : 'inconclusive', m.missing);
+  const missing = (m: Missing) =>
+    done(m.untested ? 'not tested at this profile' : m.fatal ? 'not reproduced' : 'inconclusive', m.missing);
   /** The interval's verdict, unless there are fewer seeds than the claim asks. */
   const finish = (s: Stat, j: ReturnType<typeof judge>, evidence: string): ClaimResult => {
     if (s.n < claim.minSeeds)

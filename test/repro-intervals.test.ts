@@ -176,6 +176,30 @@ describe('the report', () => {
     expect(md).not.toMatch(/reproduced/);
   });
 
+  test('small: a claim on a metric the profile does not measure (AutoAttack) is not tested, not failed', () => {
+    const dir = tmp();
+    const meta = { ...META, profile: 'small', seeds: [0, 1], testImages: 1000, testSetImages: 10000 };
+    recordResult('table2', 'table2/c10-at', { clean: [80.1, 79.5], pgd: [40.2, 41.0] }, meta, { dir });
+    recordResult(
+      'table2',
+      'table2/c10-at-biamat-imagenet32',
+      { clean: [79.8, 80.4], pgd: [42.5, 43.9] },
+      meta,
+      {
+        dir,
+      },
+    );
+    const run = { ...manifest('small').runs[0], id: '03-table2-biamat@seed-0', notebook: '03-table2-biamat' };
+    const model = buildReportModel({ ...manifest('small'), runs: [run] }, loadRecords(dir));
+    const claims = model.tables.find((t) => t.id === 'table2')!.claims;
+    const aa = claims.find((c) => c.claim.id === 'cifar10-at-biamat-imagenet32-ge-base-aa')!;
+    expect(aa.verdict).toBe('not tested at this profile');
+    expect(aa.evidence).toBe('the small profile does not measure aa (table2/c10-at-biamat-imagenet32)');
+    const pgd = claims.find((c) => c.claim.id === 'cifar10-at-biamat-imagenet32-ge-base-pgd')!;
+    expect(pgd.verdict).toBe('reproduced');
+    expect(pgd.interval!.basis).toBe('spread over 2 seeds + binomial error on 1000 test images');
+  });
+
   test('the theory section: statement | parameters | closed form | Monte Carlo ± interval | in vivo | verdict', () => {
     const model = buildReportModel(manifest('small'), theoryRecords('small'));
     const section = model.tables.find((t) => t.id === 'theory')!;

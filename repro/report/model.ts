@@ -84,6 +84,22 @@ export interface ReportModel {
   failed: boolean;
 }
 
+/** Whether a (scaled) row measures an evaluation metric: its eval block says which attacks run. */
+export function measures(c: ExperimentConfig, metric: string): boolean {
+  switch (metric) {
+    case 'pgd':
+      return c.eval.pgdSteps > 0;
+    case 'cw':
+      return c.eval.cwSteps > 0;
+    case 'fgsm':
+      return c.eval.fgsm;
+    case 'aa':
+      return c.eval.autoattack;
+    default:
+      return true; // clean, Table 5's error, Table 14's ratios
+  }
+}
+
 /** A notebook's overall state from its runs (any failed run fails it). */
 export function notebookStates(manifest: Manifest): Map<string, NotebookState> {
   const states = new Map<string, NotebookState>();
@@ -230,6 +246,10 @@ export function buildReportModel(manifest: Manifest, records: ResultRecord[]): R
     available: (row) => {
       const c = byId.get(row);
       return !c || scaleConfig(c, profile).unavailable === null;
+    },
+    measured: (row, metric) => {
+      const c = byId.get(row);
+      return !c || measures(scaleConfig(c, profile).config, metric);
     },
   };
 
