@@ -51,7 +51,9 @@ function layerBoundaries() {
 }
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'results/', '.data/', '.gpu/', '.cache/', 'coverage/', 'notebooks/'] },
+  {
+    ignores: ['node_modules/', 'dist/', 'results/', '.data/', '.gpu/', '.cache/', 'coverage/', 'notebooks/'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
