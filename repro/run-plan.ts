@@ -55,9 +55,13 @@ export interface PlanEstimate {
 /** "42 s", "12 min", "3 h 05 min", "2.5 days". */
 export function formatDuration(s: number): string {
   if (s < 60) return `${Math.max(1, Math.round(s))} s`;
-  if (s < 3600) return `${Math.round(s / 60)} min`;
-  if (s < 48 * 3600)
-    return `${Math.floor(s / 3600)} h ${String(Math.round((s % 3600) / 60)).padStart(2, '0')} min`;
+  const minutes = Math.round(s / 60);
+  if (minutes < 60) return `${minutes} min`;
+  if (s < 48 * 3600) {
+    const h = Math.floor(minutes / 60);
+    const min = minutes % 60;
+    return min === 0 ? `${h} h` : `${h} h ${String(min).padStart(2, '0')} min`;
+  }
   return `${(s / 86400).toFixed(1)} days`;
 }
 

@@ -95,5 +95,7 @@ test('durations read as a person would say them', () => {
   expect(formatDuration(42)).toBe('42 s');
   expect(formatDuration(12 * 60)).toBe('12 min');
   expect(formatDuration(3 * 3600 + 5 * 60)).toBe('3 h 05 min');
+  expect(formatDuration(3600)).toBe('1 h');
+  expect(formatDuration(7199)).toBe('2 h');
   expect(formatDuration(3.5 * 86400)).toBe('3.5 days');
 });
