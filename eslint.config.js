@@ -51,7 +51,9 @@ function layerBoundaries() {
 }
 
 module.exports = tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'results/', '.data/', '.gpu/', 'coverage/', 'notebooks/'] },
+  {
+    ignores: ['node_modules/', 'dist/', 'results/', '.data/', '.gpu/', '.cache/', 'coverage/', 'notebooks/'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -63,6 +65,15 @@ module.exports = tseslint.config(
   {
     files: ['**/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
-    languageOptions: { globals: { module: 'writable', require: 'readonly' } },
+    // CommonJS scripts run by Node (this file, packages/biamat's loader and build).
+    languageOptions: {
+      globals: {
+        module: 'writable',
+        require: 'readonly',
+        __dirname: 'readonly',
+        process: 'readonly',
+        console: 'readonly',
+      },
+    },
   },
 );

@@ -1,20 +1,27 @@
 /**
  * npm run repro -- [--profile smoke|small|paper] [--only <notebook>...] [--jupyter] [--shard i/n] [--out <dir>]
- *                  [-p name=value ...] [--no-render] [--cell-timeout s] [--start-timeout s]
+ *                  [-p name=value ...] [--backend name] [--plan | --dry-run] [--yes]
+ *                  [--no-render] [--cell-timeout s] [--start-timeout s]
  * npm run repro -- merge <dirs...> [--out <dir>] [--no-render]
  * npm run repro -- report [--out <dir> | --profile p] [--no-render]
  *
  * Executes the notebooks in notebooks/ headless (in-process with tslab's executor by default,
  * or through Jupyter with --jupyter), saves each executed notebook under
  * results/<profile>/notebooks/, and writes results/<profile>/report.{md,html,png}.
- * Exits 1 when a notebook failed or a claim of the profile was not reproduced.
+ * Exits 1 when a notebook failed, an integrity check failed or a claim was not reproduced.
+ * --plan prints every run with an estimated time and runs nothing; without --yes a run outside
+ * CI estimated over an hour prints its plan and stops (exit 2).
  */
+import * as path from 'path';
 import { Command, Option } from 'commander';
 import { runMain, UserError } from '../src/util/errors';
 import { PROFILES, parseProfile } from '../src/experiments/profiles';
-import { buildReport, defaultOutDir, mergeShards, runProfile } from './harness';
+import { parseBackendName } from '../src/backend';
+import { buildReport, buildLibrary, defaultOutDir, mergeShards, runProfile } from './harness';
 import type { JsonValue } from './notebook';
 import { parseShard } from './plan';
+import { PROJECT_ROOT } from './runner';
+import { estimatePlan, formatDuration, formatPlan, LONG_RUN_S, type PlanOptions } from './run-plan';
 
 /** -p name=value: the value is JSON when it parses as JSON (3, true, [1,2], "x"), else a plain string. */
 function collectParam(text: string, acc: Record<string, JsonValue>): Record<string, JsonValue> {
@@ -55,6 +62,10 @@ async function main(): Promise<number> {
     .option('--out <dir>', 'results dir (default results/<profile>, or results/<profile>-shard-i-of-n)')
     .option('--notebooks <dir>', 'where the notebooks are (default notebooks/)')
     .option('-p, --param <name=value>', 'set a notebook parameter (JSON value); repeatable', collectParam, {})
+    .option('--backend <name>', "tfjs backend for the notebooks' `backend` parameter and the plan's timing")
+    .option('--plan', 'print every run with its seeds and an estimated time on the backend; run nothing')
+    .option('--dry-run', 'the same as --plan')
+    .option('--yes', 'start even when the plan is estimated at over an hour')
     .option('--no-render', 'skip the headless-Chromium check and PNG export')
     .option(
       '--cell-timeout <s>',
@@ -67,14 +78,46 @@ async function main(): Promise<number> {
       seconds('--start-timeout'),
     )
     .action(async (o) => {
+      const profile = parseProfile(o.profile);
+      const shard = o.shard ? parseShard(o.shard) : undefined;
+      const backend = parseBackendName(o.backend, '--backend') ?? o.backend;
+      const planOpts: PlanOptions = {
+        profile,
+        notebooksDir: o.notebooks ?? path.join(PROJECT_ROOT, 'notebooks'),
+        outDir: path.resolve(o.out ?? defaultOutDir(profile, shard)),
+        only: o.only,
+        shard,
+        params: o.param,
+        backend,
+      };
+      if (o.plan || o.dryRun) {
+        buildLibrary(console.log);
+        for (const line of formatPlan(await estimatePlan(planOpts, console.log))) console.log(line);
+        return;
+      }
+      if (!o.yes && process.env.CI !== 'true') {
+        const plan = await estimatePlan(planOpts, console.log);
+        if (plan.seconds > LONG_RUN_S) {
+          for (const line of formatPlan(plan)) console.log(line);
+          console.log(
+            `stopping: this run is estimated at ≈ ${formatDuration(plan.seconds)}, over ${formatDuration(LONG_RUN_S)}; rerun with --yes to start it`,
+          );
+          exitCode = 2;
+          return;
+        }
+        console.log(
+          `plan: ${plan.notebooks.length} notebook run(s), ≈ ${formatDuration(plan.seconds)} on ${plan.backend} (--plan lists them)`,
+        );
+      }
       const r = await runProfile({
-        profile: parseProfile(o.profile),
+        profile,
         notebooksDir: o.notebooks,
         only: o.only,
         jupyter: !!o.jupyter,
-        shard: o.shard ? parseShard(o.shard) : undefined,
+        shard,
         out: o.out,
         params: o.param,
+        backend,
         render: o.render,
         cellTimeoutS: o.cellTimeout,
         startTimeoutS: o.startTimeout,

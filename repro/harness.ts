@@ -8,7 +8,9 @@ import { ensureDataset } from '../src/data';
 import { PROFILE_SPECS, type Profile } from '../src/experiments/profiles';
 import { OFFLINE_DATASETS } from '../src/experiments/standins';
 import { loadRecords, removeRecordsOf } from '../src/report/records';
+import { CLAIM_VERDICTS, countsText, INTEGRITY_VERDICTS, isFailure } from '../src/report/verdicts';
 import { UserError } from '../src/util/errors';
+import { ensureBuilt } from '../packages/biamat/build';
 import { jupyterProblem } from './kernel';
 import { MANIFEST_FILE, readManifest, writeManifest, type Manifest, type RunEntry } from './manifest';
 import { injectParameters, readNotebook, type JsonValue } from './notebook';
@@ -25,6 +27,8 @@ export interface HarnessOptions {
   shard?: { index: number; count: number };
   out?: string;
   params?: Record<string, JsonValue>;
+  /** tfjs backend: injected as the `backend` parameter where a notebook declares one. */
+  backend?: string;
   render?: boolean;
   startTimeoutS?: number;
   cellTimeoutS?: number;
@@ -50,6 +54,15 @@ export async function prepareResultData(names: string[], log: (line: string) => 
       if (!(e instanceof UserError)) throw e;
       log(`warning: ${name} could not be prepared: ${e.message}`);
     }
+  }
+}
+
+/** Builds dist/ when src/ changed (notebooks type-check against its declarations); a type error in src/ is a UserError. */
+export function buildLibrary(log: (line: string) => void): void {
+  try {
+    ensureBuilt({ log });
+  } catch (e) {
+    throw new UserError((e as Error).message);
   }
 }
 
@@ -108,6 +121,8 @@ export async function runProfile(opts: HarnessOptions): Promise<HarnessResult> {
     injectParameters(readNotebook(run.input), opts.params ?? {}, run.optionalParams, run.notebook);
   }
 
+  // Notebooks import the library as 'biamat' (dist/, built from src/): rebuild it if src/ changed.
+  buildLibrary(log);
   if (opts.prepareData && runs.some((r) => r.notebook !== '01-theory'))
     await prepareResultData(OFFLINE_DATASETS, log);
 
@@ -143,13 +158,15 @@ export async function runProfile(opts: HarnessOptions): Promise<HarnessResult> {
       output: path.join(outDir, run.output),
       name: run.notebook,
       params: opts.params,
-      optionalParams: run.optionalParams,
+      optionalParams: { ...run.optionalParams, ...(opts.backend ? { backend: opts.backend } : {}) },
       kernel,
       env: {
         BIAMAT_RESULTS_DIR: outDir,
         BIAMAT_PROFILE: profile,
         BIAMAT_NOTEBOOK: run.notebook,
         BIAMAT_RUN_ID: run.id,
+        // The library built above, for every notebook of this run (an edit to src/ meanwhile waits for the next run).
+        BIAMAT_PIN_DIST: '1',
       },
       startTimeoutS: opts.startTimeoutS ?? spec.startTimeoutS,
       cellTimeoutS: opts.cellTimeoutS ?? spec.cellTimeoutS,
@@ -282,15 +299,15 @@ export async function buildReport(
     check = await renderReport(html, outDir);
   }
   writeMarkdown(outDir, model, check);
-  const c = model.counts;
   log(
-    `report: ${path.join(outDir, 'report.md')} — claims ${c.reproduced} reproduced, ${c['not reproduced']} not reproduced, ${c.inconclusive} inconclusive; ` +
+    `report: ${path.join(outDir, 'report.md')} — integrity checks: ${countsText(INTEGRITY_VERDICTS, model.integrity)}; ` +
+      `paper claims: ${countsText(CLAIM_VERDICTS, model.counts)}; ` +
       `notebooks failed: ${model.failedNotebooks}; not built yet: ${manifest.notBuilt.map((n) => n.id).join(', ') || 'none'}`,
   );
   if (check) log(`report check: ${check.ok ? 'passed' : 'FAILED'} — ${check.detail}`);
   for (const t of model.tables) {
     for (const r of t.claims)
-      if (r.verdict === 'not reproduced') log(`  not reproduced: [${t.id}] ${r.claim.text} — ${r.evidence}`);
+      if (isFailure(r.verdict)) log(`  ${r.verdict}: [${t.id}] ${r.claim.text} — ${r.evidence}`);
   }
   const exitCode = model.failed || (check && !check.ok) ? 1 : 0;
   return { outDir, model, check, exitCode };

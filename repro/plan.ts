@@ -94,13 +94,13 @@ export function discoverNotebooks(dir: string): Map<string, string> {
 }
 
 /** Resolves --only names: a catalog id, a file base name, or a two-digit prefix ("03"). */
-export function matchOnly(only: string[], available: string[]): string[] {
+export function matchOnly(only: string[], available: string[], flag = '--only'): string[] {
   return only.map((name) => {
     const n = name.replace(/\.ipynb$/, '').replace(/^notebooks\//, '');
     const hit =
       available.find((a) => a === n) ?? available.find((a) => /^\d\d$/.test(n) && a.startsWith(`${n}-`));
     if (!hit) {
-      throw new UserError(`--only ${name}: no such notebook`, `choose from: ${available.join(', ')}`);
+      throw new UserError(`${flag} ${name}: no such notebook`, `choose from: ${available.join(', ')}`);
     }
     return hit;
   });

@@ -8,13 +8,9 @@
  * the output notebook, and the result says which cell failed and how.
  *
  * Working directory: cells run in the notebook's own folder, as under Jupyter, so a notebook
- * behaves the same in JupyterLab, nbclient and the in-process kernel. tslab compiles `import`s
- * only from below that folder (it roots TypeScript's program there), so notebooks/ loads
- * ../src and ../repro at run time through tsx:
- *
- *     const tsx = require('tsx/cjs/api');
- *     const load = (p: string) => tsx.require(p, path.join(process.cwd(), 'notebook.ts'));
- *     const { recordResult } = load('../repro/results');
+ * behaves the same in JupyterLab, nbclient and the in-process kernel. tslab roots its TypeScript
+ * program there and resolves packages from it upwards, so notebooks/ imports the library by its
+ * package name with its declarations (`import { runTable } from 'biamat'`, packages/biamat).
  */
 import * as fs from 'fs';
 import * as path from 'path';

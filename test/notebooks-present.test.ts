@@ -1,5 +1,5 @@
 // src/report: the rows notebooks 02–08 run and record, and how they show them. No training here.
-import { SMOKE_ROWS } from '../src/experiments/profiles';
+import { SMOKE_ROWS, type Profile } from '../src/experiments/profiles';
 import { scaleConfig } from '../src/experiments/scale';
 import type { ExperimentResult } from '../src/experiments/runner';
 import { paperValue } from '../src/experiments/table';
@@ -65,7 +65,10 @@ describe('planTable', () => {
 
   test('bad input is one UserError', () => {
     expect(() => planTable('table9', { profile: 'smoke', seeds: [0] })).toThrow(UserError);
-    expect(() => planTable('table1', { profile: 'interactive', seeds: [0] })).toThrow(UserError);
+    // A profile from an untyped source (JSON, --jupyter injection) is still checked at run time.
+    expect(() => planTable('table1', { profile: 'interactive' as Profile, seeds: [0] })).toThrow(
+      /unknown profile 'interactive'[\s\S]*smoke, small, paper/,
+    );
     expect(() => planTable('table1', { profile: 'smoke', seeds: [] })).toThrow(UserError);
     expect(() => planTable('table1', { profile: 'smoke', seeds: [0], only: ['nope'] })).toThrow(
       /no row 'nope'/,
@@ -116,6 +119,8 @@ test('recordArgs: one value per seed for each measured metric, stand-ins named; 
   expect(r.meta.seeds).toEqual([0, 1]);
   expect(r.meta.data).toMatch(/MNIST-32 \(stand-in for SVHN\)/);
   expect(r.meta.dataNotes!.join(' ')).toMatch(/JPEG/);
+  // The binomial error's n: the smoke profile's test subset, of CIFAR-10's 10000 test images.
+  expect(r.meta).toMatchObject({ testImages: 256, testSetImages: 10000 });
   expect(recordArgs('table1', outcome('table1', 'unavailable', []))).toEqual([]);
   expect(recordArgs('table1', outcome('table1', 'partial', [seed(0, 1)]))).toEqual([]);
 });

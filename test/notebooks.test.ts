@@ -1,16 +1,17 @@
-// Static checks of the result notebooks 02–08 (no execution): valid nbformat 4 JSON with a tslab
-// kernel, exactly one `parameters`-tagged cell declaring the harness's parameters, local code
-// loaded only from ../src (the library; the recorder is part of it), and no logic (function or
-// class definitions) in cells.
+// Static checks of the notebooks (no execution): valid nbformat 4 JSON with a tslab kernel,
+// the library imported by its package name with its types ('biamat': no tsx.require, no `any`),
+// and no logic (function, class or arrow definitions) in cells; result notebooks 02–08 also have
+// exactly one `parameters`-tagged cell declaring the harness's parameters and do their work
+// through one library call.
 import * as fs from 'fs';
 import * as path from 'path';
 import { CATALOG } from '../repro/plan';
 
 const DIR = path.join(__dirname, '..', 'notebooks');
-const IDS = CATALOG.map((c) => c.id).filter(
-  (id) => Number(id.slice(0, 2)) >= 2 && Number(id.slice(0, 2)) <= 8,
-);
-const ALLOWED_PACKAGES = ['tslab', 'path', 'tsx/cjs/api'];
+const ALL = CATALOG.map((c) => c.id);
+const RESULT_NOTEBOOKS = ALL.filter((id) => Number(id.slice(0, 2)) >= 2 && Number(id.slice(0, 2)) <= 8);
+/** Packages a notebook may import: the library, tslab's display API, and tfjs (notebook 01 picks the cpu backend). */
+const ALLOWED_PACKAGES = ['biamat', 'tslab', '@tensorflow/tfjs'];
 
 interface Cell {
   cell_type: string;
@@ -19,7 +20,15 @@ interface Cell {
   metadata: { tags?: string[] };
   outputs?: unknown[];
 }
+interface NotebookJson {
+  nbformat: number;
+  nbformat_minor: number;
+  metadata: { kernelspec?: { name?: string } };
+  cells: Cell[];
+}
 const text = (c: Cell) => (Array.isArray(c.source) ? c.source.join('') : c.source);
+const load = (id: string) =>
+  JSON.parse(fs.readFileSync(path.join(DIR, `${id}.ipynb`), 'utf8')) as NotebookJson;
 
 /** Module specifiers a cell loads: `import … from 'x'`, `require('x')`, `tsx.require('x', …)`. */
 function specifiers(src: string): string[] {
@@ -46,14 +55,8 @@ describe('helpers of this test', () => {
   });
 });
 
-describe.each(IDS)('notebook %s', (id) => {
-  const file = path.join(DIR, `${id}.ipynb`);
-  const nb = JSON.parse(fs.readFileSync(file, 'utf8')) as {
-    nbformat: number;
-    nbformat_minor: number;
-    metadata: { kernelspec?: { name?: string } };
-    cells: Cell[];
-  };
+describe.each(ALL)('notebook %s', (id) => {
+  const nb = load(id);
   const codeCells = nb.cells.filter((c) => c.cell_type === 'code');
 
   test('is nbformat 4 JSON with a tslab kernel and well-formed cells', () => {
@@ -73,6 +76,42 @@ describe.each(IDS)('notebook %s', (id) => {
     if (nb.nbformat_minor >= 5) expect(ids.size).toBe(nb.cells.length);
   });
 
+  test("imports the library by its package name, typed: 'biamat', no tsx.require, no relative paths, no any", () => {
+    const all = codeCells.map(text).join('\n');
+    expect(all).not.toMatch(/tsx/);
+    expect(all).toMatch(/^import \{[^}]+\} from 'biamat';$/m);
+    for (const c of codeCells) {
+      for (const s of specifiers(text(c))) expect(ALLOWED_PACKAGES).toContain(s);
+      expect(codeOnly(text(c))).not.toMatch(/\bany\b/);
+      expect(codeOnly(text(c))).not.toMatch(/\bas unknown\b/);
+    }
+  });
+
+  test('holds no logic: no function, class or arrow definitions', () => {
+    for (const c of codeCells) {
+      const src = codeOnly(text(c));
+      expect(src).not.toMatch(/\bfunction\b/);
+      expect(src).not.toMatch(/\bclass\s+\w/);
+      expect(src).not.toMatch(/=>/);
+    }
+  });
+
+  test('has exactly one parameters cell of top-level consts', () => {
+    const tagged = nb.cells.filter((c) => (c.metadata.tags ?? []).includes('parameters'));
+    expect(tagged).toHaveLength(1);
+    expect(tagged[0].cell_type).toBe('code');
+    // Only top-level consts (the harness redeclares them after the cell).
+    for (const line of codeOnly(text(tagged[0]))
+      .split('\n')
+      .filter((l) => l.trim()))
+      expect(line).toMatch(/^const \w+(: [\w[\]]+)? = /);
+  });
+});
+
+describe.each(RESULT_NOTEBOOKS)('result notebook %s', (id) => {
+  const nb = load(id);
+  const codeCells = nb.cells.filter((c) => c.cell_type === 'code');
+
   test('prints tslab versions first and states the stand-ins in markdown', () => {
     expect(text(codeCells[0])).toMatch(/tslab\.versions/);
     const markdown = nb.cells
@@ -84,41 +123,16 @@ describe.each(IDS)('notebook %s', (id) => {
     expect(markdown).toMatch(/unavailable offline/);
   });
 
-  test('has exactly one parameters cell declaring profile, seeds and the results dir', () => {
-    const tagged = nb.cells.filter((c) => (c.metadata.tags ?? []).includes('parameters'));
-    expect(tagged).toHaveLength(1);
-    expect(tagged[0].cell_type).toBe('code');
-    const src = text(tagged[0]);
-    expect(src).toMatch(/^const profile: string = /m);
+  test("declares profile (typed as the library's Profile), seeds and the results dir", () => {
+    const src = text(nb.cells.find((c) => (c.metadata.tags ?? []).includes('parameters'))!);
+    expect(src).toMatch(/^const profile: Profile = /m);
     expect(src).toMatch(/^const seeds: number\[\] = /m);
     expect(src).toMatch(/^const resultsDir: string = /m);
-    // Only top-level consts (the harness redeclares them after the cell).
-    for (const line of codeOnly(src)
-      .split('\n')
-      .filter((l) => l.trim()))
-      expect(line).toMatch(/^const \w+(: [\w[\]]+)? = /);
-  });
-
-  test('loads local code only from ../src, packages only tslab/path/tsx', () => {
-    for (const c of codeCells)
-      for (const s of specifiers(text(c))) {
-        if (s.startsWith('.')) expect(s).toMatch(/^\.\.\/src(\/|$)/);
-        else expect(ALLOWED_PACKAGES).toContain(s);
-      }
-  });
-
-  test('holds no logic: no function or class definitions', () => {
-    for (const c of codeCells) {
-      const src = codeOnly(text(c));
-      expect(src).not.toMatch(/\bfunction\b/);
-      expect(src).not.toMatch(/\bclass\s+\w/);
-      expect(src).not.toMatch(/=>/);
-    }
   });
 
   test('runs, records and shows its table through one library call, and draws a figure', () => {
     const all = codeCells.map(text).join('\n');
-    expect(all).toMatch(/await report\.runTable\('table\d+', \{ profile: profile, seeds: seeds,/);
-    expect(all).toMatch(/report\.figureDiv\(/);
+    expect(all).toMatch(/await runTable\('table\d+', \{ profile: profile, seeds: seeds,/);
+    expect(all).toMatch(/figureDiv\(/);
   });
 });

@@ -12,6 +12,9 @@ describe('notebook 01 records and views', () => {
       expect(r.table).toBe('theory');
       expect(r.metrics.passed).toEqual([1]);
       expect(r.metrics.holds).toEqual([1]);
+      expect(r.metrics.mcHalfWidth[0]).toBeGreaterThan(0);
+      expect(r.meta.extra).toMatchObject({ ref: 'Lemma 2', verdict: 'pass' });
+      expect(String(r.meta.extra!.parameters)).toMatch(/^d=\d+, η=/);
       const parsed = resultRecordSchema.safeParse({ ...r, recordedAt: 'now' });
       expect(parsed.success).toBe(true);
     }

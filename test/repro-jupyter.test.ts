@@ -77,4 +77,38 @@ maybe('runNotebook through Jupyter (nbclient + tslab kernel)', () => {
     expect((nb.cells[6].metadata.repro as { status: string }).status).toBe('skipped');
     expect(fs.existsSync(result.errorFile!)).toBe(true);
   });
+
+  test('a kernel that dies mid-run is reported with the cell it was running', async () => {
+    const input = path.join(dir, 'die.ipynb');
+    const code = (src: string) => ({
+      cell_type: 'code' as const,
+      source: src,
+      metadata: {},
+      outputs: [],
+      execution_count: null,
+    });
+    writeNotebook(input, {
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: {},
+      cells: [
+        code("console.log('first');"),
+        code("process.kill(process.pid, 'SIGKILL');"),
+        code("console.log('never');"),
+      ],
+    });
+    const r = await runNotebook({
+      input,
+      output: path.join(dir, 'out', 'die.ipynb'),
+      kernel: 'jupyter',
+      startTimeoutS: 120,
+      cellTimeoutS: 120,
+    });
+    expect(r.error).toMatchObject({ cellIndex: 1, ename: 'DeadKernelError' });
+    expect(r.error!.message).toMatch(
+      /^die: cell 1 `process\.kill\(process\.pid, 'SIGKILL'\);` failed: DeadKernelError: the kernel died/,
+    );
+    const nb = readNotebook(path.join(dir, 'out', 'die.ipynb'));
+    expect((nb.cells[nb.cells.length - 1].metadata.repro as { status: string }).status).toBe('skipped');
+  }, 240_000);
 });

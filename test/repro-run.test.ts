@@ -40,7 +40,7 @@ describe('npm run repro, in-process', () => {
       notebook([
         PARAMS,
         {
-          // As a notebook in notebooks/ would (tslab cannot import ../src), with absolute paths: this one lives in a temp dir.
+          // This notebook lives in a temp dir, where the package 'biamat' does not resolve: load the recorder by absolute path.
           src:
             `const tsx = require(${JSON.stringify(require.resolve('tsx/cjs/api'))});\n` +
             `const { recordResult } = tsx.require(${JSON.stringify(path.resolve(__dirname, '../src/report/records'))}, ${JSON.stringify(__filename)});\n` +
@@ -166,7 +166,7 @@ describe('npm run repro, in-process', () => {
     expect(md).toMatch(/\| 02-table1-aux-labels \| .* \| failed: /);
     expect(md).toMatch(/\| 03-table2-biamat \| .* \| not built yet \|/);
     expect(md).toMatch(
-      /no check failed \| notebook ran; 12 row\(s\), 25 value\(s\), all finite and in range \| \*\*passed\*\*/,
+      /no check failed \| notebook ran; 12 row\(s\), 25 value\(s\), all finite and in range \| — \| \*\*passed\*\*/,
     );
     expect(fs.existsSync(path.join(out, 'report.html'))).toBe(true);
   });

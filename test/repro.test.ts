@@ -1,13 +1,14 @@
 // Unit tests of the repro harness: parameter injection, error parsing, results, verdicts,
 // planning, sharding and merging. Nothing here starts a kernel (see repro-run.test.ts).
 import * as fs from 'fs';
+import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import type { Claim, Ref } from '../repro/expectations/types';
 import { CLAIMS } from '../repro/expectations';
 import { THEORY_MIN_STATEMENTS } from '../repro/expectations/theory';
 import { mergeShards } from '../repro/harness';
-import { findFrontend, INSTALL_HELP } from '../repro/lab';
+import { findFrontend, freePort, frontendArgs, frontendUrl, INSTALL_HELP } from '../repro/lab';
 import { errorFromStderr } from '../repro/kernel';
 import { writeManifest, type Manifest } from '../repro/manifest';
 import { injectParameters, parseParameterDecls, cellSource, type Notebook } from '../repro/notebook';
@@ -198,7 +199,7 @@ describe('verdicts', () => {
     expect(evaluateClaim(ctx({ a: [50], b: [45] }), 't', spread).verdict).toBe('not reproduced');
   });
 
-  test('integrity: ran, finite, in range', () => {
+  test('integrity: ran, finite, in range — passed / failed / not run, never "reproduced"', () => {
     const integrity: Claim = {
       kind: 'integrity',
       id: 'i',
@@ -207,11 +208,12 @@ describe('verdicts', () => {
       minRows: 1,
       ranges: { '*': [0, 100] },
     };
-    expect(evaluateClaim(ctx({ a: [50] }, 'ok', 'smoke'), 't', integrity).verdict).toBe('reproduced');
+    expect(evaluateClaim(ctx({ a: [50] }, 'ok', 'smoke'), 't', integrity).verdict).toBe('passed');
     expect(evaluateClaim(ctx({ a: [NaN] }, 'ok', 'smoke'), 't', integrity).evidence).toMatch(/not finite/);
-    expect(evaluateClaim(ctx({ a: [150] }, 'ok', 'smoke'), 't', integrity).verdict).toBe('not reproduced');
-    expect(evaluateClaim(ctx({}, 'failed', 'smoke'), 't', integrity).verdict).toBe('not reproduced');
-    expect(evaluateClaim(ctx({}, 'not built yet', 'smoke'), 't', integrity).verdict).toBe('inconclusive');
+    expect(evaluateClaim(ctx({ a: [NaN] }, 'ok', 'smoke'), 't', integrity).verdict).toBe('failed');
+    expect(evaluateClaim(ctx({ a: [150] }, 'ok', 'smoke'), 't', integrity).verdict).toBe('failed');
+    expect(evaluateClaim(ctx({}, 'failed', 'smoke'), 't', integrity).verdict).toBe('failed');
+    expect(evaluateClaim(ctx({}, 'not built yet', 'smoke'), 't', integrity).verdict).toBe('not run');
   });
 
   test('every claim refers to config ids its table lists, and to metrics the table reports', () => {
@@ -321,7 +323,10 @@ describe('planning and shards', () => {
     writeManifest(s3, base(3, ['03-table2-biamat@seed-0']));
     const full = await mergeShards([s1, s2, s3], { out, render: false, log: () => undefined });
     expect(full.model.manifest.missingRuns).toEqual([]);
-    expect(full.model.counts['not reproduced']).toBe(1); // table2's integrity: it "ran" but recorded no row
+    expect(full.model.integrity.failed).toBe(1); // table2's integrity: it "ran" but recorded no row
+    expect(full.model.counts.reproduced).toBe(0); // integrity checks are never counted as claims
+    expect(full.model.counts['not tested at this profile']).toBeGreaterThan(0);
+    expect(full.exitCode).toBe(1);
     await expect(mergeShards([s1, s1], { out, render: false, log: () => undefined })).rejects.toThrow(
       /is in both/,
     );
@@ -329,9 +334,42 @@ describe('planning and shards', () => {
 });
 
 describe('npm run lab', () => {
-  test('without any Jupyter front end it finds none, and the help says how to install JupyterLab', () => {
+  test('without any Jupyter front end it finds none, and the help says how to install one', () => {
     expect(findFrontend(['/nonexistent/jupyter'])).toBeNull();
     expect(INSTALL_HELP).toMatch(/pipx install jupyterlab/);
     expect(INSTALL_HELP).toMatch(/pip install jupyterlab/);
+    expect(INSTALL_HELP).toMatch(/setup-jupyter\.sh/);
+  });
+
+  test('a taken port: the next free one', async () => {
+    const busy = net.createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = (busy.address() as net.AddressInfo).port;
+    try {
+      const chosen = await freePort(port);
+      expect(chosen).toBeGreaterThan(port);
+    } finally {
+      busy.close();
+    }
+  });
+
+  test('the URL of a notebook in each front end, and an unknown notebook lists the valid ones', () => {
+    expect(frontendUrl('lab', 'http://h:1', 't', '01-theory')).toBe(
+      'http://h:1/lab/tree/01-theory.ipynb?token=t',
+    );
+    expect(frontendUrl('notebook', 'http://h:1', 't', '01-theory')).toBe(
+      'http://h:1/notebooks/01-theory.ipynb?token=t',
+    );
+    expect(frontendUrl('notebook', 'http://h:1', 't')).toBe('http://h:1/tree?token=t');
+    expect(() => matchOnly(['09'], ['01-theory', '03-table2-biamat'], 'npm run lab')).toThrow(
+      /npm run lab 09: no such notebook\n {2}→ choose from: 01-theory, 03-table2-biamat/,
+    );
+  });
+
+  test("the classic notebook renders math with MathJax's SVG output; JupyterLab needs nothing", () => {
+    expect(frontendArgs({ jupyter: 'jupyter', app: 'notebook', version: '6.4.12' })).toEqual([
+      '--NotebookApp.mathjax_config=TeX-AMS-MML_SVG-full,Safe',
+    ]);
+    expect(frontendArgs({ jupyter: 'jupyter', app: 'lab', version: '4.2.0' })).toEqual([]);
   });
 });

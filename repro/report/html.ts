@@ -5,9 +5,9 @@
 import * as path from 'path';
 import { writeFileAtomic } from '../../src/util/atomic';
 import { plotlySource } from '../../src/util/figure';
-import { verdictLabel } from '../../src/report/verdicts';
-import { summaryLine } from './markdown';
+import { CLAIM_COLUMNS, intervalText, summaryLine } from './markdown';
 import type { ReportModel } from './model';
+import { THEORY_COLUMNS } from './theory';
 
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -26,7 +26,7 @@ export function expectedCounts(model: ReportModel): { tables: number; figures: n
   let tables = 1; // the notebooks table
   let figures = 0;
   for (const t of model.tables) {
-    if (t.rows.length > 0) tables++;
+    if (t.rows.length > 0 || (t.theoryRows?.length ?? 0) > 0) tables++;
     if (t.claims.length > 0) tables++;
     figures += t.figures.length;
   }
@@ -40,7 +40,7 @@ export function renderHtml(model: ReportModel): string {
   parts.push(`<p>Generated ${esc(model.generatedAt)}. ${esc(model.description)}.</p>`);
   if (model.profile === 'smoke') {
     parts.push(
-      '<p><strong>Smoke profile: the claims are integrity checks (ran, finite, in range), not paper numbers.</strong></p>',
+      "<p><strong>Smoke profile: it checks integrity (every notebook ran and recorded finite values in range), not paper numbers; the paper's claims are listed as not tested at this profile.</strong></p>",
     );
   }
   parts.push(
@@ -66,6 +66,17 @@ export function renderHtml(model: ReportModel): string {
     parts.push(`<p>Notebook: ${esc(t.notebook || '(outside the catalog)')} — ${esc(t.notebookState)}.</p>`);
     const notes = t.notes;
     if (notes.length) parts.push(`<ul>${notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>`);
+    if (t.theoryRows && t.theoryRows.length > 0) {
+      parts.push(
+        htmlTable(
+          'result theory',
+          THEORY_COLUMNS,
+          t.theoryRows.map((r) =>
+            [r.statement, r.parameters, r.closedForm, r.monteCarlo, r.inVivo, r.verdict].map(esc),
+          ),
+        ),
+      );
+    }
     if (t.rows.length > 0) {
       parts.push(
         htmlTable(
@@ -84,11 +95,12 @@ export function renderHtml(model: ReportModel): string {
       parts.push(
         htmlTable(
           'result claims',
-          ['claim', 'evidence', 'verdict'],
+          CLAIM_COLUMNS,
           t.claims.map((c) => [
             esc(c.claim.text),
             esc(c.evidence),
-            `<strong class="${verdictClass(c.verdict)}">${esc(verdictLabel(c.claim.kind, c.verdict))}</strong>`,
+            esc(intervalText(c)),
+            `<strong class="${verdictClass(c.verdict)}">${esc(c.verdict)}</strong>${c.resolve ? ` — ${esc(c.resolve)}` : ''}`,
           ]),
         ),
       );
@@ -104,7 +116,7 @@ export function renderHtml(model: ReportModel): string {
   const css = `body{font-family:system-ui,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:1em 0;font-size:13px}th,td{border:1px solid #ccc;padding:3px 6px;text-align:left}
 th{background:#f3f3f3}.reproduced,.ok,.good{color:#137333}.not-reproduced,.failed,.bad{color:#b3261e}
-.inconclusive,.not-built-yet,.not-run{color:#8a6d00}.figure{margin:1em 0}`;
+.passed{color:#137333}.inconclusive,.not-built-yet,.not-run,.not-tested-at-this-profile{color:#8a6d00}.figure{margin:1em 0}`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>BiaMAT reproduction — ${esc(model.profile)}</title>
 <style>${css}</style>

@@ -1,8 +1,10 @@
 /** report.md: the report model as Markdown, figures as the PNGs the Chromium check rendered. */
 import * as path from 'path';
 import { writeFileAtomic } from '../../src/util/atomic';
-import { verdictLabel } from '../../src/report/verdicts';
+import { CLAIM_VERDICTS, countsText, INTEGRITY_VERDICTS } from '../../src/report/verdicts';
+import type { ClaimResult } from '../verdict';
 import type { ReportModel } from './model';
+import { THEORY_COLUMNS } from './theory';
 
 function mdCell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -24,14 +26,33 @@ export interface RenderCheck {
   screenshot?: string;
 }
 
+/** Integrity checks and paper claims counted apart: an integrity check is never a claim reproduced. */
 export function summaryLine(model: ReportModel): string {
-  const c = model.counts;
   return (
-    `Claims: ${c.reproduced} reproduced, ${c['not reproduced']} not reproduced, ${c.inconclusive} inconclusive. ` +
+    `Integrity checks: ${countsText(INTEGRITY_VERDICTS, model.integrity)}. ` +
+    `Paper claims: ${countsText(CLAIM_VERDICTS, model.counts)}. ` +
     `Notebooks: ${model.notebooks.filter((n) => n.state === 'ok').length} ran, ${model.failedNotebooks} failed, ` +
     `${model.notebooks.filter((n) => n.state === 'not built yet').length} not built yet.`
   );
 }
+
+function signed(x: number): string {
+  return `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(2)}`;
+}
+
+/** A claim's interval in words: '+1.20 in [+0.40, +2.00]; needs Δ ≥ −1.00 (what the error is made of)'. */
+export function intervalText(c: ClaimResult): string {
+  const i = c.interval;
+  if (!i) return '—';
+  return `${signed(i.estimate)} in [${signed(i.lo)}, ${signed(i.hi)}] (${i.confidence * 100}%); needs ${i.needs} (${i.basis})`;
+}
+
+/** The verdict, and for an inconclusive claim what would resolve it. */
+export function verdictText(c: ClaimResult): string {
+  return c.resolve ? `${c.verdict} — ${c.resolve}` : c.verdict;
+}
+
+export const CLAIM_COLUMNS = ['claim', 'evidence', 'interval', 'verdict'];
 
 export function renderMarkdown(model: ReportModel, check?: RenderCheck): string {
   const out: string[] = [];
@@ -41,7 +62,7 @@ export function renderMarkdown(model: ReportModel, check?: RenderCheck): string 
   if (model.profile === 'smoke') {
     out.push('');
     out.push(
-      '**Smoke profile: the claims below are integrity checks (ran, finite, in range), not paper numbers.**',
+      "**Smoke profile: it checks integrity (every notebook ran and recorded finite values in range), not paper numbers; the paper's claims are listed as not tested at this profile.**",
     );
   }
   const m = model.manifest;
@@ -74,6 +95,22 @@ export function renderMarkdown(model: ReportModel, check?: RenderCheck): string 
     out.push('');
     out.push(`Notebook: ${t.notebook || '(outside the catalog)'} — ${t.notebookState}.`);
     for (const n of t.notes) out.push(`- ${n}`);
+    if (t.theoryRows && t.theoryRows.length > 0) {
+      out.push('');
+      out.push(
+        mdTable(
+          THEORY_COLUMNS,
+          t.theoryRows.map((r) => [
+            r.statement,
+            r.parameters,
+            r.closedForm,
+            r.monteCarlo,
+            r.inVivo,
+            r.verdict,
+          ]),
+        ),
+      );
+    }
     if (t.rows.length > 0) {
       out.push('');
       const header = ['row', ...t.metrics.flatMap((mm) => [`${mm.label} ours`, 'paper', 'Δ']), 'verdict'];
@@ -93,8 +130,8 @@ export function renderMarkdown(model: ReportModel, check?: RenderCheck): string 
       out.push('');
       out.push(
         mdTable(
-          ['claim', 'evidence', 'verdict'],
-          t.claims.map((c) => [c.claim.text, c.evidence, `**${verdictLabel(c.claim.kind, c.verdict)}**`]),
+          CLAIM_COLUMNS,
+          t.claims.map((c) => [c.claim.text, c.evidence, intervalText(c), `**${verdictText(c)}**`]),
         ),
       );
     }

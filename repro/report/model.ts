@@ -18,11 +18,17 @@ import {
   type RowSummary,
 } from '../../src/report/records';
 import { THEORY_TABLE } from '../../src/report/theory';
-import type { ClaimVerdict } from '../../src/report/verdicts';
+import {
+  CLAIM_VERDICTS,
+  INTEGRITY_VERDICTS,
+  type ClaimVerdict,
+  type IntegrityVerdict,
+} from '../../src/report/verdicts';
 import type { FigureSpec } from '../../src/util/figure';
 import { claimsFor } from '../expectations';
 import type { Manifest } from '../manifest';
 import { CATALOG } from '../plan';
+import { theoryRows, type TheoryRow } from './theory';
 import {
   evaluateTable,
   rowVerdict,
@@ -47,6 +53,8 @@ export interface TableSection {
   notebookState: NotebookState;
   metrics: MetricSpec[];
   rows: RowLine[];
+  /** The theory section's lines (statement | parameters | closed form | Monte Carlo | in vivo | verdict) instead of `rows`. */
+  theoryRows?: TheoryRow[];
   claims: ClaimResult[];
   /** Datasets and caveats: stand-ins, lossy copies, what has no offline copy, what the records say. */
   notes: string[];
@@ -67,10 +75,29 @@ export interface ReportModel {
     durationS: number;
   }[];
   tables: TableSection[];
+  /** Paper claims by verdict (integrity checks are counted apart, never as claims reproduced). */
   counts: Record<ClaimVerdict, number>;
+  /** Integrity checks by verdict: the smoke profile's "ran, finite, in range", notebook 01's statements. */
+  integrity: Record<IntegrityVerdict, number>;
   failedNotebooks: number;
   /** True when the harness must exit non-zero. */
   failed: boolean;
+}
+
+/** Whether a (scaled) row measures an evaluation metric: its eval block says which attacks run. */
+export function measures(c: ExperimentConfig, metric: string): boolean {
+  switch (metric) {
+    case 'pgd':
+      return c.eval.pgdSteps > 0;
+    case 'cw':
+      return c.eval.cwSteps > 0;
+    case 'fgsm':
+      return c.eval.fgsm;
+    case 'aa':
+      return c.eval.autoattack;
+    default:
+      return true; // clean, Table 5's error, Table 14's ratios
+  }
 }
 
 /** A notebook's overall state from its runs (any failed run fails it). */
@@ -220,6 +247,10 @@ export function buildReportModel(manifest: Manifest, records: ResultRecord[]): R
       const c = byId.get(row);
       return !c || scaleConfig(c, profile).unavailable === null;
     },
+    measured: (row, metric) => {
+      const c = byId.get(row);
+      return !c || measures(scaleConfig(c, profile).config, metric);
+    },
   };
 
   const recordedTables = [...new Set([...summaries.values()].map((s) => s.table))];
@@ -233,7 +264,9 @@ export function buildReportModel(manifest: Manifest, records: ResultRecord[]): R
     const theory = id === THEORY_TABLE.id;
     const { metrics, rows } = t
       ? tableRows(t, ctx, summaries)
-      : recordedRows(id, theory ? THEORY_TABLE.metrics : [], summaries);
+      : theory
+        ? { metrics: [], rows: [] }
+        : recordedRows(id, [], summaries);
     const records = [...summaries.values()].filter((s) => s.table === id).flatMap((s) => s.records);
     const claims = claimsFor(id);
     return {
@@ -243,14 +276,23 @@ export function buildReportModel(manifest: Manifest, records: ResultRecord[]): R
       notebookState: tableState(id),
       metrics,
       rows,
+      ...(theory ? { theoryRows: theoryRows(summaries) } : {}),
       claims: claims ? evaluateTable(ctx, claims) : [],
       notes: [...(theory ? THEORY_TABLE.notes : []), ...tableNotes(t, profile, records)],
       figures: t ? buildFigures(t, summaries) : [],
     };
   });
 
-  const counts: Record<ClaimVerdict, number> = { reproduced: 0, 'not reproduced': 0, inconclusive: 0 };
-  for (const t of tables) for (const c of t.claims) counts[c.verdict]++;
+  const counts = Object.fromEntries(CLAIM_VERDICTS.map((v) => [v, 0])) as Record<ClaimVerdict, number>;
+  const integrity = Object.fromEntries(INTEGRITY_VERDICTS.map((v) => [v, 0])) as Record<
+    IntegrityVerdict,
+    number
+  >;
+  for (const t of tables)
+    for (const c of t.claims) {
+      if (c.claim.kind === 'integrity') integrity[c.verdict as IntegrityVerdict]++;
+      else counts[c.verdict as ClaimVerdict]++;
+    }
 
   const notebooks = [...new Set([...CATALOG.map((c) => c.id), ...manifest.runs.map((r) => r.notebook)])].map(
     (id) => {
@@ -276,8 +318,13 @@ export function buildReportModel(manifest: Manifest, records: ResultRecord[]): R
     notebooks,
     tables,
     counts,
+    integrity,
     failedNotebooks,
-    failed: failedNotebooks > 0 || counts['not reproduced'] > 0 || (manifest.missingRuns ?? []).length > 0,
+    failed:
+      failedNotebooks > 0 ||
+      counts['not reproduced'] > 0 ||
+      integrity.failed > 0 ||
+      (manifest.missingRuns ?? []).length > 0,
   };
 }
 

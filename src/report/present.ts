@@ -2,7 +2,9 @@
  * How a result notebook shows its table: ours beside the paper's numbers (markdown for tslab's
  * display.markdown), a status column that says why a row has no numbers, and plotly figures.
  */
+import * as path from 'path';
 import { paperSd, paperValue } from '../experiments/table';
+import { writeJsonAtomic } from '../util/atomic';
 import type { FigureSpec } from '../util/figure';
 import { mean, sampleSd } from '../util/stats';
 import { selectionCurve, type RowOutcome, type TableRun } from './run-table';
@@ -232,4 +234,11 @@ export function selectionRatioFigure(run: TableRun): FigureSpec {
   return lineFigure('figure3-ratio', 'Figure 3: r = n_high / n_aux during training', 'training step', 'r', [
     { name: curve?.label ?? 'no curve recorded', x: curve?.x ?? [], y: curve?.y ?? [] },
   ]);
+}
+
+/** Writes figure specs (plotly data + layout) to a JSON file, atomically, e.g. to render them elsewhere. */
+export function saveFigureSpecs(file: string, figures: FigureSpec[]): string {
+  const out = path.resolve(file);
+  writeJsonAtomic(out, figures);
+  return `wrote ${figures.length} figure spec(s) to ${out}`;
 }

@@ -42,6 +42,13 @@ export const resultMetaSchema = z.object({
   /** What was scaled: epochs, model, sample counts, attack steps. */
   scale: z.record(z.string(), z.unknown()).default({}),
   wallTimeS: z.number().nonnegative(),
+  /**
+   * Test images each accuracy was measured on: the n of its binomial error in the report's
+   * intervals. Absent where the metrics are not accuracies on the test set (ratios, theory).
+   */
+  testImages: z.number().int().positive().optional(),
+  /** Images in the whole test split: how far more test images could go. */
+  testSetImages: z.number().int().positive().optional(),
   /** Anything else worth keeping (resolved config, versions). */
   extra: z.record(z.string(), z.unknown()).optional(),
 });
@@ -164,6 +171,10 @@ export interface MetricSummary {
   mean: number;
   /** Sample standard deviation; NaN for n = 1. */
   sd: number;
+  /** Test images per value (the fewest over the records), when the values are test-set accuracies. */
+  testImages?: number;
+  /** Images in the whole test split, when recorded. */
+  testSetImages?: number;
 }
 
 export interface RowSummary {
@@ -178,11 +189,19 @@ export function summarizeRows(records: ResultRecord[]): Map<string, RowSummary> 
   const rows = new Map<string, RowSummary>();
   const sorted = [...records].sort((a, b) => a.recordedAt.localeCompare(b.recordedAt));
   const bySeed = new Map<string, Map<string, Map<number, number>>>();
+  const images = new Map<string, { testImages?: number; testSetImages?: number }>();
+  const fewest = (a: number | undefined, b: number | undefined) =>
+    a === undefined ? b : b === undefined ? a : Math.min(a, b);
   for (const r of sorted) {
     const key = `${r.table}\u0000${r.row}`;
     if (!rows.has(key)) rows.set(key, { table: r.table, row: r.row, metrics: {}, records: [] });
     rows.get(key)!.records.push(r);
     if (!bySeed.has(key)) bySeed.set(key, new Map());
+    const seen = images.get(key);
+    images.set(key, {
+      testImages: seen ? fewest(seen.testImages, r.meta.testImages) : r.meta.testImages,
+      testSetImages: seen ? fewest(seen.testSetImages, r.meta.testSetImages) : r.meta.testSetImages,
+    });
     const metrics = bySeed.get(key)!;
     for (const [name, value] of Object.entries(r.metrics)) {
       const values = (Array.isArray(value) ? value : [value]).map((v) => v ?? NaN);
@@ -194,7 +213,16 @@ export function summarizeRows(records: ResultRecord[]): Map<string, RowSummary> 
     for (const [name, seedMap] of bySeed.get(key)!) {
       const seeds = [...seedMap.keys()].sort((a, b) => a - b);
       const values = seeds.map((s) => seedMap.get(s)!);
-      row.metrics[name] = { values, seeds, n: values.length, mean: mean(values), sd: sampleSd(values) };
+      const { testImages, testSetImages } = images.get(key)!;
+      row.metrics[name] = {
+        values,
+        seeds,
+        n: values.length,
+        mean: mean(values),
+        sd: sampleSd(values),
+        ...(testImages !== undefined ? { testImages } : {}),
+        ...(testSetImages !== undefined ? { testSetImages } : {}),
+      };
     }
   }
   return rows;

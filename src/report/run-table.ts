@@ -14,6 +14,7 @@ import { overridesFromFlags, withOverrides, type ExperimentConfig } from '../exp
 import type { PaperTable } from '../experiments/table';
 import { findExperiment, paperTable } from '../experiments/tables';
 import { selectionRatioCurve } from '../experiments/training';
+import { datasetInfo, readCacheMeta } from '../data';
 import { runPaths } from '../train/run-cache';
 import { UserError } from '../util/errors';
 import { recordResult, resultsDir as defaultResultsDir, type Curve, type ResultMeta } from './records';
@@ -25,8 +26,8 @@ import { superclassRatios } from './superclasses';
  * holds the run cache — plus the seeds and rows to run.
  */
 export type TableOptions = Omit<RunOptions, 'profile' | 'resultsDir' | 'overrides'> & {
-  /** 'smoke' | 'small' | 'paper'. */
-  profile: string;
+  /** 'smoke' | 'small' | 'paper' (checked again at run time: a value from an untyped source is a UserError). */
+  profile: Profile;
   /** Seeds to train (the harness injects one per run); each row's own seeds are replaced. */
   seeds: number[];
   /** Config ids to run; empty = the profile's default (all rows; SMOKE_ROWS at smoke). */
@@ -159,6 +160,7 @@ export function recordArgs(tableId: string, o: RowOutcome, runsDir?: string): Re
     wallTimeS: o.wallTimeS,
     extra: { experiment: r.id, cached: o.wallTimeS < 1, record: r.record },
   };
+  const testSetImages = ds?.primary ? testSplitSize(ds.primary) : undefined;
   if (c.analysis) {
     const groups = superclassRatios(r.perClassHighRatio ?? {});
     const curve = runsDir ? selectionCurve(o.planned.config, r.profile, runsDir) : null;
@@ -181,7 +183,31 @@ export function recordArgs(tableId: string, o: RowOutcome, runsDir?: string): Re
     const values = r.seeds.map((s) => s[k]);
     if (values.every((v): v is number => typeof v === 'number')) metrics[k] = values;
   }
-  return [{ table: tableId, row: r.id, metrics, meta }];
+  const testImages =
+    c.subset.primaryTest !== null && testSetImages !== undefined
+      ? Math.min(c.subset.primaryTest, testSetImages)
+      : (c.subset.primaryTest ?? testSetImages);
+  return [
+    {
+      table: tableId,
+      row: r.id,
+      metrics,
+      meta: {
+        ...meta,
+        ...(testImages !== undefined ? { testImages } : {}),
+        ...(testSetImages !== undefined ? { testSetImages } : {}),
+      },
+    },
+  ];
+}
+
+/** Images in a dataset's test split: the prepared copy's count, else the official one. */
+function testSplitSize(name: string): number | undefined {
+  try {
+    return readCacheMeta(name)?.splits.test?.n ?? datasetInfo(name).officialCounts?.test;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -1,0 +1,2 @@
+// The library's declarations, built from src/index.ts (npm run build).
+export * from '../../dist/index';
