@@ -113,3 +113,81 @@ describe('attacks on a trained small CNN', () => {
     expect(aa1.nanCount).toBe(0);
   });
 });
+
+describe('robustAccuracy: the one path every reported number takes', () => {
+  /** An attack that does what a broken one might: `make` builds x_adv from x. */
+  const broken = (name: string, make: (x: tf.Tensor4D) => tf.Tensor, eps = EPS) => ({
+    name,
+    eps,
+    perturb: async (_m: Classifier, xb: tf.Tensor4D) => tf.tidy(() => make(xb) as tf.Tensor4D),
+  });
+
+  it('runs AutoAttack once over the whole set and keeps the accuracy after each attack', async () => {
+    const aa = () =>
+      new AutoAttack({ eps: EPS, version: 'custom', attacks: cheapEnsemble(2), log: () => {} });
+    const direct = await aa().run(clf, x, y, 6);
+    const before = tf.memory().numTensors;
+    const r = await robustAccuracy(clf, aa(), x, y, 6);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(r.robustFlags).toEqual(direct.robustFlags);
+    expect(r.robustAccuracy).toBe(direct.robustAccuracy);
+    expect(r.adversarialAccuracy).toBe(direct.robustAccuracy);
+    expect(r.stages!.map((s) => [s.attack, s.robustAccuracy])).toEqual([
+      ['APGD-CE', direct.robustAccuracyAfter['APGD-CE']],
+      ['APGD-T', direct.robustAccuracyAfter['APGD-T']],
+    ]);
+    expect(r.stages![0].attacked).toBe(Math.round(direct.cleanAccuracy * x.shape[0]));
+    expect(r.eps).toBe('3/200');
+  });
+
+  it('counts adversarial accuracy apart from robust accuracy (the released PGD scripts report the former)', async () => {
+    // The identity "attack": x_adv = x, so both equal clean accuracy.
+    const r = await robustAccuracy(
+      clf,
+      broken('identity', (xb) => xb.clone()),
+      x,
+      y,
+      5,
+    );
+    expect(r.adversarialAccuracy).toBe(r.cleanAccuracy);
+    expect(r.robustAccuracy).toBe(r.cleanAccuracy);
+    expect(r.maxPerturbation).toBe(0);
+  });
+
+  it('refuses a number from an attack that leaves the ε-ball, leaves [0,1] or returns NaN', async () => {
+    await expect(
+      robustAccuracy(
+        clf,
+        broken('too-far', (xb) => tf.clipByValue(tf.add(xb, 2 * EPS), 0, 1)),
+        x,
+        y,
+        8,
+      ),
+    ).rejects.toThrow(/too-far left the ε-ball/);
+    // Inside the ball but below 0: on inputs near 0 (the fixture's pixels are in (0.09, 0.94)).
+    const dark = tf.mul(x, 0.001) as tf.Tensor4D;
+    await expect(
+      robustAccuracy(
+        clf,
+        broken('outside', (xb) => tf.sub(xb, EPS / 2)),
+        dark,
+        y,
+        8,
+      ),
+    ).rejects.toThrow(/outside left \[0,1\]/);
+    dark.dispose();
+    await expect(
+      robustAccuracy(
+        clf,
+        broken('nan', (xb) => tf.mul(xb, tf.scalar(NaN))),
+        x,
+        y,
+        8,
+      ),
+    ).rejects.toThrow(/nan returned \d+ NaN pixel/);
+    // Inside AutoAttack too: an attack of the ensemble that breaks points by leaving the ball.
+    const flip = broken('far-flip', (xb) => tf.sub(tf.scalar(1), xb), EPS);
+    const aa = new AutoAttack({ eps: EPS, version: 'custom', attacks: [flip], log: () => {} });
+    await expect(robustAccuracy(clf, aa, x, y, 8)).rejects.toThrow(/AutoAttack-custom left the ε-ball/);
+  });
+});

@@ -102,7 +102,8 @@ describe('scaleConfig', () => {
     expect(s.config.train.attack.stepSize).toEqual({ num: 10, den: 255 }); // 2/255 × 10/2
     expect(s.config.train.attack.eps).toEqual({ num: 8, den: 255 });
     expect(s.config.eval.stepSize).toEqual({ num: 4, den: 255 }); // 2.5 · 8/255 / 5
-    expect(s.config.eval.autoattack).toBe(false);
+    expect(s.config.eval.autoattack).toBe(true);
+    expect(s.config.eval.autoattackImages).toBe(64); // AutoAttack on the first 64 of the 256 test images
     expect(s.config.subset).toEqual({ primaryTrain: 1024, primaryTest: 256, aux: 1024 });
     expect(() => parseExperiment(s.config)).not.toThrow();
   });

@@ -176,28 +176,59 @@ describe('the report', () => {
     expect(md).not.toMatch(/reproduced/);
   });
 
-  test('small: a claim on a metric the profile does not measure (AutoAttack) is not tested, not failed', () => {
+  test('small: AutoAttack on its own (fewer) images: its interval uses that n, and a missing aa is not reproduced', () => {
     const dir = tmp();
     const meta = { ...META, profile: 'small', seeds: [0, 1], testImages: 1000, testSetImages: 10000 };
-    recordResult('table2', 'table2/c10-at', { clean: [80.1, 79.5], pgd: [40.2, 41.0] }, meta, { dir });
+    const aaImages = { aa: 500, 'aa:APGD-CE': 500 };
+    recordResult(
+      'table2',
+      'table2/c10-at',
+      { clean: [80.1, 79.5], pgd: [40.2, 41.0], aa: [36.0, 36.4], 'aa:APGD-CE': [38.0, 38.2] },
+      { ...meta, metricImages: aaImages },
+      { dir },
+    );
+    recordResult(
+      'table2',
+      'table2/c10-at-biamat-imagenet32',
+      { clean: [79.8, 80.4], pgd: [42.5, 43.9], aa: [38.0, 38.8], 'aa:APGD-CE': [40.2, 40.0] },
+      { ...meta, metricImages: aaImages },
+      { dir },
+    );
+    const run = { ...manifest('small').runs[0], id: '03-table2-biamat@seed-0', notebook: '03-table2-biamat' };
+    const model = buildReportModel({ ...manifest('small'), runs: [run] }, loadRecords(dir));
+    const table2 = model.tables.find((t) => t.id === 'table2')!;
+    const aa = table2.claims.find((c) => c.claim.id === 'cifar10-at-biamat-imagenet32-ge-base-aa')!;
+    expect(aa.interval!.basis).toBe('spread over 2 seeds + binomial error on 500 test images');
+    const pgd = table2.claims.find((c) => c.claim.id === 'cifar10-at-biamat-imagenet32-ge-base-pgd')!;
+    expect(pgd.verdict).toBe('reproduced');
+    expect(pgd.interval!.basis).toBe('spread over 2 seeds + binomial error on 1000 test images');
+    // The per-attack column, after the paper's, and which ε / step each column used.
+    expect(table2.metrics.map((m) => m.label).slice(-1)).toEqual(['AA after APGD-CE']);
+    expect(table2.rows.find((r) => r.id === 'table2/c10-at')!.cells.slice(-1)[0].ours).toBe(
+      '38.10 ± 0.14 (n=2)',
+    );
+    expect(table2.notes.join('\n')).toMatch(
+      /evaluation, .*AT.*: PGD-20 and CW-20 at ε 8\/255, step .*, random start; AutoAttack standard at ε 8\/255 on the first 500 test images/,
+    );
+    expect(table2.notes.join('\n')).toMatch(
+      /evaluation, .*TRADES.*: PGD-20 and CW-20 at ε 31\/1000, .*no random start/,
+    );
+
+    // The small profile measures AutoAttack: a row without it has failed to record it.
+    const dir2 = tmp();
+    recordResult('table2', 'table2/c10-at', { clean: [80.1, 79.5], pgd: [40.2, 41.0] }, meta, { dir: dir2 });
     recordResult(
       'table2',
       'table2/c10-at-biamat-imagenet32',
       { clean: [79.8, 80.4], pgd: [42.5, 43.9] },
       meta,
-      {
-        dir,
-      },
+      { dir: dir2 },
     );
-    const run = { ...manifest('small').runs[0], id: '03-table2-biamat@seed-0', notebook: '03-table2-biamat' };
-    const model = buildReportModel({ ...manifest('small'), runs: [run] }, loadRecords(dir));
-    const claims = model.tables.find((t) => t.id === 'table2')!.claims;
-    const aa = claims.find((c) => c.claim.id === 'cifar10-at-biamat-imagenet32-ge-base-aa')!;
-    expect(aa.verdict).toBe('not tested at this profile');
-    expect(aa.evidence).toBe('the small profile does not measure aa (table2/c10-at-biamat-imagenet32)');
-    const pgd = claims.find((c) => c.claim.id === 'cifar10-at-biamat-imagenet32-ge-base-pgd')!;
-    expect(pgd.verdict).toBe('reproduced');
-    expect(pgd.interval!.basis).toBe('spread over 2 seeds + binomial error on 1000 test images');
+    const model2 = buildReportModel({ ...manifest('small'), runs: [run] }, loadRecords(dir2));
+    const missing = model2.tables
+      .find((t) => t.id === 'table2')!
+      .claims.find((c) => c.claim.id === 'cifar10-at-biamat-imagenet32-ge-base-aa')!;
+    expect(missing.verdict).toBe('not reproduced');
   });
 
   test('the theory section: statement | parameters | closed form | Monte Carlo ± interval | in vivo | verdict', () => {

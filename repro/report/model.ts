@@ -4,6 +4,7 @@
  * The paper's numbers come from the experiment configs (src/experiments/tables); our numbers
  * only from the records the notebooks wrote; the claims from repro/expectations.
  */
+import { aaStageAttack, evalDescription, metricLabelOf } from '../../src/experiments/evaluate';
 import { PROFILE_SPECS, type Profile } from '../../src/experiments/profiles';
 import { scaleConfig } from '../../src/experiments/scale';
 import type { ExperimentConfig } from '../../src/experiments/schema';
@@ -175,19 +176,24 @@ function tableRows(
     });
     return { metrics: [{ key: 'value', label: t.transpose.valueLabel }], rows };
   }
+  // AutoAttack's accuracy after each of its attacks, wherever it ran: columns after the paper's.
+  const stageKeys = [
+    ...new Set(t.rows.flatMap((c) => Object.keys(summary(c)?.metrics ?? {}).filter((k) => aaStageAttack(k)))),
+  ];
+  const metrics = [...t.metrics, ...stageKeys.map((key) => ({ key, label: metricLabelOf(key) }))];
   const rows = t.rows.map((c) => {
     const standIn = standInRow(c, ctx.profile);
     return {
       label: c.table === t.id ? c.row : `${c.row} (${c.table}'s row)`,
       id: c.id,
       standIn,
-      cells: t.metrics.map((m) =>
+      cells: metrics.map((m) =>
         cell(summary(c)?.metrics[m.key], paperValue(c, m.key), paperSd(c, m.key), t.digits),
       ),
       verdict: rowVerdict(ctx, t.id, { id: c.id, standIn, paper: paperOf(c) }, summary(c)),
     };
   });
-  return { metrics: t.metrics, rows };
+  return { metrics, rows };
 }
 
 /** Recorded rows no paper table lists (the theory checks, or a notebook outside the catalog). */
@@ -205,6 +211,19 @@ function recordedRows(table: string, metrics: MetricSpec[], summaries: Map<strin
   return { metrics: all, rows };
 }
 
+/** Which ε, step and start each column used, per group of rows evaluated alike (at this profile's scale). */
+function evaluationNotes(t: PaperTable, profile: Profile): string[] {
+  if (t.transpose) return [];
+  const groups = new Map<string, string[]>();
+  for (const c of t.rows) {
+    const d = evalDescription(scaleConfig(c, profile).config);
+    groups.set(d, [...(groups.get(d) ?? []), c.row]);
+  }
+  return [...groups].map(([d, rows]) =>
+    groups.size === 1 ? `evaluation, every row: ${d}` : `evaluation, ${rows.join(', ')}: ${d}`,
+  );
+}
+
 /** Stand-in and copy sentences for the datasets a table's rows use here, what has no copy, and the records' own notes. */
 function tableNotes(t: PaperTable | undefined, profile: Profile, records: ResultRecord[]): string[] {
   const notes: string[] = [];
@@ -218,7 +237,7 @@ function tableNotes(t: PaperTable | undefined, profile: Profile, records: Result
     );
     const unavailable = unavailableNote(missing);
     if (unavailable) notes.push(unavailable);
-    notes.push(...t.notes);
+    notes.push(...t.notes, ...evaluationNotes(t, profile));
   }
   for (const r of records) notes.push(`data: ${r.meta.data}`, ...r.meta.dataNotes);
   return [...new Set(notes)];

@@ -16,4 +16,4 @@ export {
   type AutoAttackVersion,
 } from './autoattack';
 export { robustAccuracy, type RobustAccuracyResult } from './evaluate';
-export { epsFraction, type LinfOptions } from './common';
+export { correctFlags, epsFraction, type LinfOptions } from './common';

@@ -59,6 +59,7 @@ const EVAL: Record<'at' | 'trades', ExperimentConfig['eval']> = {
     cwSteps: 100,
     randomStart: true,
     autoattack: true,
+    autoattackImages: null,
     fgsm: false,
     selectionPgdSteps: 10,
     selectionImages: null,
@@ -72,6 +73,7 @@ const EVAL: Record<'at' | 'trades', ExperimentConfig['eval']> = {
     cwSteps: 100,
     randomStart: false,
     autoattack: true,
+    autoattackImages: null,
     fgsm: false,
     // Which attack picks the best of the epoch ≥ 99 checkpoints is not stated: PGD-20 at the
     // evaluation settings (a parameter).

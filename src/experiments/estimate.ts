@@ -363,18 +363,14 @@ async function runCost(
         (c.eval.selectionPgdSteps + 1) *
         cost.secondsPerImagePass
       : 0;
-  const passes =
-    1 +
-    c.eval.pgdSteps +
-    c.eval.cwSteps +
-    (c.eval.fgsm ? 1 : 0) +
-    (c.eval.autoattack ? AUTOATTACK_PASSES : 0);
-  const evaluation = nTest * passes * cost.secondsPerImagePass;
+  const passes = 1 + c.eval.pgdSteps + c.eval.cwSteps + (c.eval.fgsm ? 1 : 0);
+  const aaImages = c.eval.autoattack ? Math.min(c.eval.autoattackImages ?? nTest, nTest) : 0;
+  const evaluation = (nTest * passes + aaImages * AUTOATTACK_PASSES) * cost.secondsPerImagePass;
   seconds += train + selection + evaluation;
   parts.push(
     `train ${c.train.epochs} epoch(s) × ${stepsPerEpoch(nTrain, c.train.batchSize)} steps × ${cost.secondsPerStep.toFixed(2)} s ${minutes(train)}`,
     ...(selection > 0 ? [`checkpoint selection ${minutes(selection)}`] : []),
-    `evaluation ${nTest} images × ${passes} pass${passes === 1 ? '' : 'es'} ${minutes(evaluation)}`,
+    `evaluation ${nTest} images × ${passes} pass${passes === 1 ? '' : 'es'}${aaImages ? ` + AutoAttack ${aaImages} images × ~${AUTOATTACK_PASSES}` : ''} ${minutes(evaluation)}`,
   );
   return { seconds, detail: parts.join('; ') };
 }

@@ -21,8 +21,12 @@ export function formatResult(r: ExperimentResult): string {
       .join(', ');
     return `${r.id} [${r.profile}]: higher-than-threshold ratio all ${all.toFixed(3)} over ${Object.keys(perClass).length} aux classes (top: ${top}) | paper: all ${r.paper.perClass?.all}`;
   }
+  const stages = Object.keys(r.mean).filter((k) => k.startsWith('aa:'));
+  const aaStages = stages.length
+    ? ` (after ${stages.map((k) => `${k.slice(3)} ${r.mean[k].toFixed(2)}`).join(', ')})`
+    : '';
   const s = r.seeds[0];
   const sel =
     s && s.tau !== null ? ` | τ ${s.tau.toFixed(3)} r(n_high/n_aux) ${s.ratioHigh?.toFixed(2) ?? '-'}` : '';
-  return `${r.id} [${r.profile}${r.status === 'partial' ? ', partial' : ''}]:${f('clean')}${f('pgd')}${f('cw')}${f('aa')}${f('fgsm')}${f('error')}${sel} | paper: ${paper}`;
+  return `${r.id} [${r.profile}${r.status === 'partial' ? ', partial' : ''}]:${f('clean')}${f('pgd')}${f('cw')}${f('aa')}${aaStages}${f('fgsm')}${f('error')}${sel} | paper: ${paper}`;
 }

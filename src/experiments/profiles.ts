@@ -3,11 +3,11 @@
  * the smoke profile runs, and what the harness (`npm run repro`) does per profile (seeds,
  * timeouts). Everything that says "smoke", "small" or "paper" reads this module.
  *
- * | profile | data (primary train / test / aux)   | model          | epochs | train attack | eval            |
- * |---------|-------------------------------------|----------------|--------|--------------|-----------------|
- * | smoke   | 1024 / 256 / 1024, batch 32 + 32    | small-cnn w8   | 1      | 2 steps      | PGD-5, CW-5     |
- * | small   | 5000 / 1000 / 5000, batch 128 + 128 | small-cnn w32  | 10     | 5 steps      | PGD-20, CW-20   |
- * | paper   | full                                | the paper's    | paper  | 10 steps     | PGD-100, CW-100 |
+ * | profile | data (primary train / test / aux)   | model          | epochs | train attack | eval            | AutoAttack    |
+ * |---------|-------------------------------------|----------------|--------|--------------|-----------------|---------------|
+ * | smoke   | 1024 / 256 / 1024, batch 32 + 32    | small-cnn w8   | 1      | 2 steps      | PGD-5, CW-5     | 64 images     |
+ * | small   | 5000 / 1000 / 5000, batch 128 + 128 | small-cnn w32  | 10     | 5 steps      | PGD-20, CW-20   | 500 images    |
+ * | paper   | full                                | the paper's    | paper  | 10 steps     | PGD-100, CW-100 | all 10,000    |
  */
 import { UserError } from '../util/errors';
 import type { ExperimentConfig } from './schema';
@@ -31,6 +31,8 @@ export interface ScaleNumbers {
   maxSeeds: number;
   /** Descent steps of a robust dataset (Table 6). */
   robustDatasetSteps: number;
+  /** Test images AutoAttack standard runs on (the first ones of the test subset). */
+  autoattackImages: number;
 }
 
 export interface ProfileSpec {
@@ -65,6 +67,8 @@ export const PROFILE_SPECS: Record<Profile, ProfileSpec> = {
       selectionSteps: 3,
       maxSeeds: 1,
       robustDatasetSteps: 10,
+      // Enough to exercise AutoAttack's whole path and show its per-attack columns in seconds.
+      autoattackImages: 64,
     },
   },
   small: {
@@ -85,6 +89,7 @@ export const PROFILE_SPECS: Record<Profile, ProfileSpec> = {
       selectionSteps: 5,
       maxSeeds: 3,
       robustDatasetSteps: 100,
+      autoattackImages: 500,
     },
   },
   paper: {

@@ -17,7 +17,7 @@ import { train, loadReportedWeights } from '../train/trainer';
 import { UserError } from '../util/errors';
 import { fracString } from '../util/fraction';
 import { mean, sampleSd } from '../util/stats';
-import { evalRecord, evaluateModel, selectionEvaluator } from './evaluate';
+import { evalRecord, evaluateModel, flatMetrics, selectionEvaluator } from './evaluate';
 import type { Profile } from './profiles';
 import { withOverrides, type ExperimentConfig } from './schema';
 import { scaleConfig, type ScaledExperiment } from './scale';
@@ -49,6 +49,8 @@ export interface SeedMetrics {
   pgd?: number;
   cw?: number;
   aa?: number;
+  /** AutoAttack: worst-case accuracy (%) after each of its attacks, in order. */
+  aaAfter?: Record<string, number>;
   fgsm?: number;
   error?: number;
   /** BiaMAT: the threshold and the last epoch's mean n_high / n_aux (Figure 3). */
@@ -76,7 +78,6 @@ export interface ExperimentResult {
 }
 
 const MODEL_BASE = 'model';
-const METRIC_KEYS = ['clean', 'pgd', 'cw', 'aa', 'fgsm', 'error'] as const;
 
 /** One backend per process: later experiments (and source runs) reuse the first choice. */
 let backendOnce: Promise<BackendInfo> | null = null;
@@ -280,12 +281,11 @@ async function finishedSource(
 
 function summarize(seeds: SeedMetrics[]): { mean: Record<string, number>; std: Record<string, number> } {
   const out = { mean: {} as Record<string, number>, std: {} as Record<string, number> };
-  for (const k of METRIC_KEYS) {
-    const xs = seeds.map((s) => s[k]).filter((v): v is number => typeof v === 'number');
-    if (xs.length > 0) {
-      out.mean[k] = mean(xs);
-      out.std[k] = xs.length > 1 ? sampleSd(xs) : 0;
-    }
+  const flat = seeds.map(flatMetrics);
+  for (const k of new Set(flat.flatMap((f) => Object.keys(f)))) {
+    const xs = flat.map((f) => f[k]).filter((v): v is number => typeof v === 'number');
+    out.mean[k] = mean(xs);
+    out.std[k] = xs.length > 1 ? sampleSd(xs) : 0;
   }
   return out;
 }

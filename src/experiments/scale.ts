@@ -111,7 +111,7 @@ export function scaleConfig(
       pgdSteps: evalSteps(c.eval.pgdSteps),
       cwSteps: evalSteps(c.eval.cwSteps),
       stepSize: evalStep(c.eval.stepSize, c.eval.eps, evalSteps(c.eval.pgdSteps)),
-      autoattack: false,
+      autoattackImages: c.eval.autoattack ? Math.min(p.autoattackImages, p.primaryTest) : null,
       selectionPgdSteps: c.eval.selectionPgdSteps === 0 ? 0 : p.selectionSteps,
       selectionImages:
         c.eval.selectionImages === null ? p.primaryTest : Math.min(c.eval.selectionImages, p.primaryTest),

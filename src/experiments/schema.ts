@@ -98,6 +98,8 @@ export const experimentSchema = z.strictObject({
     /** Random start of the PGD / CW evaluation (released AT script: yes; TRADES' evaluate.py: no). */
     randomStart: z.boolean(),
     autoattack: z.boolean(),
+    /** Test images AutoAttack runs on, the first ones (null: the whole test set, the paper's). */
+    autoattackImages: z.number().int().positive().nullable(),
     fgsm: z.boolean(),
     /** Attack steps of the per-epoch PGD evaluation that picks the reported checkpoint. */
     selectionPgdSteps: z.number().int().nonnegative(),

@@ -3,6 +3,7 @@
  * display.markdown), a status column that says why a row has no numbers, and plotly figures.
  */
 import * as path from 'path';
+import { aaStageAttack, flatMetrics, metricLabelOf, METRIC_KEYS } from '../experiments/evaluate';
 import { paperSd, paperValue } from '../experiments/table';
 import { writeJsonAtomic } from '../util/atomic';
 import type { FigureSpec } from '../util/figure';
@@ -28,9 +29,9 @@ function paperCell(o: Pick<RowOutcome['planned'], 'config'>, metric: string): st
 
 /** The per-seed values of one metric of a finished row, or undefined. */
 function seedValues(o: RowOutcome, metric: string): number[] | undefined {
-  const seeds = o.result.seeds as unknown as Record<string, unknown>[];
+  const seeds = o.result.seeds.map(flatMetrics);
   return seeds.length > 0 && seeds.every((s) => typeof s[metric] === 'number')
-    ? seeds.map((s) => s[metric] as number)
+    ? seeds.map((s) => s[metric])
     : undefined;
 }
 
@@ -66,15 +67,18 @@ export function comparisonMarkdown(run: TableRun, metrics = shownMetrics(run)): 
 }
 
 function metricLabel(run: TableRun, key: string): string {
-  return run.plan.table.metrics.find((m) => m.key === key)?.label ?? key;
+  return metricLabelOf(key, run.plan.table.metrics.find((m) => m.key === key)?.label);
 }
 
-/** Metrics a row can record, in the usual order. */
-const ALL_METRICS = ['clean', 'pgd', 'cw', 'aa', 'fgsm', 'error'];
-
-/** Metrics we measured: the table's, in its order, then others we measured (PGD where the paper reports only AA). */
+/**
+ * Metrics we measured: the table's, in its order, then others we measured (PGD where the paper
+ * reports only AA), then AutoAttack's accuracy after each of its attacks.
+ */
 export function measuredMetrics(run: TableRun): string[] {
-  const keys = [...new Set([...run.plan.table.metrics.map((m) => m.key), ...ALL_METRICS])];
+  const stages = run.outcomes.flatMap((o) =>
+    o.result.seeds.flatMap((s) => Object.keys(flatMetrics(s)).filter((k) => aaStageAttack(k))),
+  );
+  const keys = [...new Set([...run.plan.table.metrics.map((m) => m.key), ...METRIC_KEYS, ...stages])];
   return keys.filter((m) => run.outcomes.some((o) => seedValues(o, m) !== undefined));
 }
 

@@ -49,6 +49,8 @@ export const resultMetaSchema = z.object({
   testImages: z.number().int().positive().optional(),
   /** Images in the whole test split: how far more test images could go. */
   testSetImages: z.number().int().positive().optional(),
+  /** Metrics measured on other than `testImages` images (AutoAttack below paper scale), by key. */
+  metricImages: z.record(z.string(), z.number().int().positive()).optional(),
   /** Anything else worth keeping (resolved config, versions). */
   extra: z.record(z.string(), z.unknown()).optional(),
 });
@@ -189,7 +191,10 @@ export function summarizeRows(records: ResultRecord[]): Map<string, RowSummary> 
   const rows = new Map<string, RowSummary>();
   const sorted = [...records].sort((a, b) => a.recordedAt.localeCompare(b.recordedAt));
   const bySeed = new Map<string, Map<string, Map<number, number>>>();
-  const images = new Map<string, { testImages?: number; testSetImages?: number }>();
+  const images = new Map<
+    string,
+    { testImages?: number; testSetImages?: number; metricImages: Record<string, number> }
+  >();
   const fewest = (a: number | undefined, b: number | undefined) =>
     a === undefined ? b : b === undefined ? a : Math.min(a, b);
   for (const r of sorted) {
@@ -198,9 +203,13 @@ export function summarizeRows(records: ResultRecord[]): Map<string, RowSummary> 
     rows.get(key)!.records.push(r);
     if (!bySeed.has(key)) bySeed.set(key, new Map());
     const seen = images.get(key);
+    const metricImages = { ...seen?.metricImages };
+    for (const [k, v] of Object.entries(r.meta.metricImages ?? {}))
+      metricImages[k] = fewest(metricImages[k], v)!;
     images.set(key, {
       testImages: seen ? fewest(seen.testImages, r.meta.testImages) : r.meta.testImages,
       testSetImages: seen ? fewest(seen.testSetImages, r.meta.testSetImages) : r.meta.testSetImages,
+      metricImages,
     });
     const metrics = bySeed.get(key)!;
     for (const [name, value] of Object.entries(r.metrics)) {
@@ -213,7 +222,8 @@ export function summarizeRows(records: ResultRecord[]): Map<string, RowSummary> 
     for (const [name, seedMap] of bySeed.get(key)!) {
       const seeds = [...seedMap.keys()].sort((a, b) => a - b);
       const values = seeds.map((s) => seedMap.get(s)!);
-      const { testImages, testSetImages } = images.get(key)!;
+      const { testSetImages, metricImages } = images.get(key)!;
+      const testImages = metricImages[name] ?? images.get(key)!.testImages;
       row.metrics[name] = {
         values,
         seeds,

@@ -5,6 +5,7 @@
  * returns the outcomes for the notebook to show. Rows are named by their config ids.
  */
 import * as path from 'path';
+import { aaStageAttack, flatMetrics } from '../experiments/evaluate';
 import { describeData } from '../experiments/standins';
 import { formatResult } from '../experiments/format';
 import { parseProfile, SMOKE_ROWS, SMOKE_SKIP_REASON, type Profile } from '../experiments/profiles';
@@ -127,8 +128,6 @@ export interface RecordArgs {
   curves?: Record<string, Curve>;
 }
 
-const METRICS = ['clean', 'pgd', 'cw', 'aa', 'fgsm', 'error'] as const;
-
 /**
  * What to record for a finished row under `tableId`: one value per seed for each metric it
  * measured; nothing for a row that did not finish (unavailable offline, or stopped early).
@@ -179,10 +178,21 @@ export function recordArgs(tableId: string, o: RowOutcome, runsDir?: string): Re
     ];
   }
   const metrics: Record<string, number[]> = {};
-  for (const k of METRICS) {
-    const values = r.seeds.map((s) => s[k]);
+  const flat = r.seeds.map(flatMetrics);
+  for (const k of new Set(flat.flatMap((f) => Object.keys(f)))) {
+    const values = flat.map((f) => f[k]);
     if (values.every((v): v is number => typeof v === 'number')) metrics[k] = values;
   }
+  // AutoAttack below paper scale runs on fewer images than the other metrics: its own n.
+  const aaImages = c.eval.autoattack ? c.eval.autoattackImages : null;
+  const metricImages =
+    aaImages === null
+      ? undefined
+      : Object.fromEntries(
+          Object.keys(metrics)
+            .filter((k) => k === 'aa' || aaStageAttack(k))
+            .map((k) => [k, aaImages]),
+        );
   const testImages =
     c.subset.primaryTest !== null && testSetImages !== undefined
       ? Math.min(c.subset.primaryTest, testSetImages)
@@ -196,6 +206,7 @@ export function recordArgs(tableId: string, o: RowOutcome, runsDir?: string): Re
         ...meta,
         ...(testImages !== undefined ? { testImages } : {}),
         ...(testSetImages !== undefined ? { testSetImages } : {}),
+        ...(metricImages && Object.keys(metricImages).length ? { metricImages } : {}),
       },
     },
   ];
