@@ -26,7 +26,7 @@ import { createModel } from '../src/models';
 import { weightsBlob } from '../src/train/resume';
 import { runPaths } from '../src/train/run-cache';
 import { Rng } from '../src/util/rng';
-import { config, dataSource, model as tinyModel, trainRecords } from '../test/train-fixtures';
+import { config, dataSource, model as tinyModel, trainRecords } from './tiny-training';
 
 /**
  * Gradients of the workbench's own WRN (depth 10, widen 1: residual blocks, strided convs,

@@ -8,6 +8,7 @@ import { UserError } from '../src/util/errors';
 import {
   comparisonMarkdown,
   formatMean,
+  measuredMetrics,
   planTable,
   recordArgs,
   superclassRatios,
@@ -157,4 +158,31 @@ test('formatMean and superclassRatios', () => {
     { row: 'others', ratio: 0.1, classes: ['goldfish', 'abacus'] },
     { row: 'all', ratio: 0.3, classes: ['tabby', 'Persian cat', 'goldfish', 'abacus'] },
   ]);
+});
+
+test('AutoAttack per attack: recorded as aa:<attack> with its own n, shown as ours-only columns but the last', () => {
+  const withAa = (s: number, aa: number[]) => ({
+    ...seed(s, 40, 20),
+    aa: aa[3],
+    aaAfter: { 'APGD-CE': aa[0], 'APGD-T': aa[1], 'FAB-T': aa[2], Square: aa[3] },
+  });
+  const done = outcome('table1', 'done', [withAa(0, [18, 16, 16, 15]), withAa(1, [20, 19, 18, 18])]);
+  const [r] = recordArgs('table1', done);
+  expect(r.metrics['aa:APGD-T']).toEqual([16, 19]);
+  expect(r.metrics.aa).toEqual([15, 18]);
+  // AutoAttack ran on the smoke profile's first 64 test images, the rest on 256.
+  expect(r.meta.testImages).toBe(256);
+  expect(r.meta.metricImages).toEqual({
+    aa: 64,
+    'aa:APGD-CE': 64,
+    'aa:APGD-T': 64,
+    'aa:FAB-T': 64,
+  });
+  expect(r.metrics['aa:Square']).toBeUndefined(); // that is `aa`
+  const plan = planTable('table1', { profile: 'smoke', seeds: [0] });
+  const run: TableRun = { plan, outcomes: [done], records: [], resultsDir: '/tmp/x', runsDir: '/tmp/x/runs' };
+  expect(measuredMetrics(run)).toEqual(['aa', 'clean', 'pgd', 'aa:APGD-CE', 'aa:APGD-T', 'aa:FAB-T']);
+  const header = comparisonMarkdown(run).split('\n')[0];
+  expect(header).toContain('| AA after APGD-T ours | AA after FAB-T ours | status |');
+  expect(header).not.toContain('AA after Square');
 });

@@ -81,11 +81,19 @@ export function renderHtml(model: ReportModel): string {
       parts.push(
         htmlTable(
           'result rows',
-          ['row', ...t.metrics.flatMap((m) => [`${m.label} ours`, 'paper', 'Δ']), 'verdict'],
+          [
+            'row',
+            ...t.metrics.flatMap((m) =>
+              m.oursOnly ? [`${m.label} ours`] : [`${m.label} ours`, 'paper', 'Δ'],
+            ),
+            'verdict',
+          ],
           t.rows.map((r) => [
             esc(r.label) +
               (r.standIn ? ` <abbr title="run on a stand-in dataset (see the notes above)">*</abbr>` : ''),
-            ...r.cells.flatMap((c) => [esc(c.ours), esc(c.paper), esc(c.delta)]),
+            ...r.cells.flatMap((c, i) =>
+              t.metrics[i].oursOnly ? [esc(c.ours)] : [esc(c.ours), esc(c.paper), esc(c.delta)],
+            ),
             esc(r.verdict),
           ]),
         ),

@@ -113,13 +113,19 @@ export function renderMarkdown(model: ReportModel, check?: RenderCheck): string 
     }
     if (t.rows.length > 0) {
       out.push('');
-      const header = ['row', ...t.metrics.flatMap((mm) => [`${mm.label} ours`, 'paper', 'Δ']), 'verdict'];
+      const header = [
+        'row',
+        ...t.metrics.flatMap((mm) =>
+          mm.oursOnly ? [`${mm.label} ours`] : [`${mm.label} ours`, 'paper', 'Δ'],
+        ),
+        'verdict',
+      ];
       out.push(
         mdTable(
           header,
           t.rows.map((r) => [
             r.label + (r.standIn ? ' *' : ''),
-            ...r.cells.flatMap((c) => [c.ours, c.paper, c.delta]),
+            ...r.cells.flatMap((c, i) => (t.metrics[i].oursOnly ? [c.ours] : [c.ours, c.paper, c.delta])),
             r.verdict,
           ]),
         ),

@@ -4,11 +4,11 @@
  * The paper's numbers come from the experiment configs (src/experiments/tables); our numbers
  * only from the records the notebooks wrote; the claims from repro/expectations.
  */
-import { aaStageAttack, evalDescription, metricLabelOf } from '../../src/experiments/evaluate';
+import { aaStageAttack, metricLabelOf } from '../../src/experiments/evaluate';
 import { PROFILE_SPECS, type Profile } from '../../src/experiments/profiles';
 import { scaleConfig } from '../../src/experiments/scale';
 import type { ExperimentConfig } from '../../src/experiments/schema';
-import { describeData, isStandIn, unavailableNote } from '../../src/experiments/standins';
+import { isStandIn } from '../../src/experiments/standins';
 import { paperSd, paperValue, type MetricSpec, type PaperTable } from '../../src/experiments/table';
 import { ALL_EXPERIMENTS, TABLES } from '../../src/experiments/tables';
 import {
@@ -19,6 +19,7 @@ import {
   type RowSummary,
 } from '../../src/report/records';
 import { THEORY_TABLE } from '../../src/report/theory';
+import { tableNotes } from './notes';
 import {
   CLAIM_VERDICTS,
   INTEGRITY_VERDICTS,
@@ -46,13 +47,16 @@ export interface RowLine {
   standIn: boolean;
 }
 
+/** A column of a report table; `oursOnly`: no paper number exists (AutoAttack's per-attack accuracies). */
+export type ReportMetric = MetricSpec & { oursOnly?: boolean };
+
 export interface TableSection {
   id: string;
   title: string;
   /** The catalog notebook that records it ('' outside the catalog). */
   notebook: string;
   notebookState: NotebookState;
-  metrics: MetricSpec[];
+  metrics: ReportMetric[];
   rows: RowLine[];
   /** The theory section's lines (statement | parameters | closed form | Monte Carlo | in vivo | verdict) instead of `rows`. */
   theoryRows?: TheoryRow[];
@@ -151,7 +155,7 @@ function tableRows(
   t: PaperTable,
   ctx: VerdictContext,
   summaries: Map<string, RowSummary>,
-): { metrics: MetricSpec[]; rows: RowLine[] } {
+): { metrics: ReportMetric[]; rows: RowLine[] } {
   const summary = (c: ExperimentConfig) => summaries.get(rowKey(t.id, c.id));
   const paperOf = (c: ExperimentConfig) =>
     Object.fromEntries(
@@ -176,11 +180,15 @@ function tableRows(
     });
     return { metrics: [{ key: 'value', label: t.transpose.valueLabel }], rows };
   }
-  // AutoAttack's accuracy after each of its attacks, wherever it ran: columns after the paper's.
+  // AutoAttack's accuracy after each of its attacks but the last (that one is the AA column),
+  // wherever it ran: ours-only columns after the paper's.
   const stageKeys = [
     ...new Set(t.rows.flatMap((c) => Object.keys(summary(c)?.metrics ?? {}).filter((k) => aaStageAttack(k)))),
   ];
-  const metrics = [...t.metrics, ...stageKeys.map((key) => ({ key, label: metricLabelOf(key) }))];
+  const metrics: ReportMetric[] = [
+    ...t.metrics,
+    ...stageKeys.map((key) => ({ key, label: metricLabelOf(key), oursOnly: true })),
+  ];
   const rows = t.rows.map((c) => {
     const standIn = standInRow(c, ctx.profile);
     return {
@@ -209,38 +217,6 @@ function recordedRows(table: string, metrics: MetricSpec[], summaries: Map<strin
     verdict: 'not in the paper',
   }));
   return { metrics: all, rows };
-}
-
-/** Which ε, step and start each column used, per group of rows evaluated alike (at this profile's scale). */
-function evaluationNotes(t: PaperTable, profile: Profile): string[] {
-  if (t.transpose) return [];
-  const groups = new Map<string, string[]>();
-  for (const c of t.rows) {
-    const d = evalDescription(scaleConfig(c, profile).config);
-    groups.set(d, [...(groups.get(d) ?? []), c.row]);
-  }
-  return [...groups].map(([d, rows]) =>
-    groups.size === 1 ? `evaluation, every row: ${d}` : `evaluation, ${rows.join(', ')}: ${d}`,
-  );
-}
-
-/** Stand-in and copy sentences for the datasets a table's rows use here, what has no copy, and the records' own notes. */
-function tableNotes(t: PaperTable | undefined, profile: Profile, records: ResultRecord[]): string[] {
-  const notes: string[] = [];
-  if (t) {
-    const scaled = t.rows.map((c) => scaleConfig(c, profile));
-    notes.push(...describeData(scaled.flatMap((s) => [s.data.primary, ...s.data.aux])).notes);
-    const missing = t.rows.flatMap((c, i) =>
-      [c.primary, ...c.aux].filter(
-        (_, k) => (k === 0 ? scaled[i].data.primary : scaled[i].data.aux[k - 1]) === null,
-      ),
-    );
-    const unavailable = unavailableNote(missing);
-    if (unavailable) notes.push(unavailable);
-    notes.push(...t.notes, ...evaluationNotes(t, profile));
-  }
-  for (const r of records) notes.push(`data: ${r.meta.data}`, ...r.meta.dataNotes);
-  return [...new Set(notes)];
 }
 
 export function buildReportModel(manifest: Manifest, records: ResultRecord[]): ReportModel {

@@ -49,14 +49,15 @@ export function metricLabelOf(key: string, base?: string): string {
   return attack ? `AA after ${attack}` : (base ?? key);
 }
 
-/** A seed's metrics as flat key → value: METRIC_KEYS, then AutoAttack's per-attack accuracies as `aa:<attack>`. */
+/** A seed's metrics as flat key → value: METRIC_KEYS, then AutoAttack's accuracy after each attack but the last as `aa:<attack>`. */
 export function flatMetrics(m: EvalMetrics & { error?: number }): Record<string, number> {
   const out: Record<string, number> = {};
   for (const k of METRIC_KEYS) {
     const v = m[k];
     if (typeof v === 'number') out[k] = v;
   }
-  for (const [attack, v] of Object.entries(m.aaAfter ?? {})) out[aaStageKey(attack)] = v;
+  // The accuracy after the last attack is `aa` itself: not repeated.
+  for (const [attack, v] of Object.entries(m.aaAfter ?? {}).slice(0, -1)) out[aaStageKey(attack)] = v;
   return out;
 }
 

@@ -51,16 +51,24 @@ function escape(s: string): string {
 export function comparisonMarkdown(run: TableRun, metrics = shownMetrics(run)): string {
   const head = [
     'row',
-    ...metrics.flatMap((m) => [`${metricLabel(run, m)} ours`, `${metricLabel(run, m)} paper`]),
+    ...metrics.flatMap((m) =>
+      aaStageAttack(m)
+        ? [`${metricLabel(run, m)} ours`]
+        : [`${metricLabel(run, m)} ours`, `${metricLabel(run, m)} paper`],
+    ),
     'status',
   ];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const o of run.outcomes) {
-    const cells = metrics.flatMap((m) => [formatMean(seedValues(o, m)), paperCell(o.planned, m)]);
+    const cells = metrics.flatMap((m) =>
+      aaStageAttack(m)
+        ? [formatMean(seedValues(o, m))]
+        : [formatMean(seedValues(o, m)), paperCell(o.planned, m)],
+    );
     lines.push(`| ${escape(o.planned.label)} | ${cells.join(' | ')} | ${escape(status(o))} |`);
   }
   for (const s of run.plan.skipped) {
-    const cells = metrics.flatMap((m) => ['–', paperCell(s, m)]);
+    const cells = metrics.flatMap((m) => (aaStageAttack(m) ? ['–'] : ['–', paperCell(s, m)]));
     lines.push(`| ${escape(s.config.row)} | ${cells.join(' | ')} | skipped: ${escape(s.reason)} |`);
   }
   return lines.join('\n');
@@ -72,7 +80,7 @@ function metricLabel(run: TableRun, key: string): string {
 
 /**
  * Metrics we measured: the table's, in its order, then others we measured (PGD where the paper
- * reports only AA), then AutoAttack's accuracy after each of its attacks.
+ * reports only AA), then AutoAttack's accuracy after each of its attacks but the last.
  */
 export function measuredMetrics(run: TableRun): string[] {
   const stages = run.outcomes.flatMap((o) =>
