@@ -14,7 +14,8 @@ export function chromiumPath(): string {
   return process.env.BIAMAT_CHROMIUM ?? '/usr/bin/chromium';
 }
 
-const ARGS = [
+/** Headless Chromium flags for an offline machine: no GPU, no network side traffic, no first-run UI. */
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -46,7 +47,7 @@ export async function renderReport(htmlFile: string, outDir: string): Promise<Re
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: exe,
     headless: true,
-    args: ARGS,
+    args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 900 },
     offline: true,
   });

@@ -15,21 +15,11 @@ import * as path from 'path';
 import * as readline from 'readline';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { findFrontend, processesWithEnv } from '../repro/lab';
-import { chromiumPath } from '../repro/render';
+import { CHROMIUM_ARGS, chromiumPath } from '../repro/render';
 
 const ROOT = path.join(__dirname, '..');
 const OUT = path.join(ROOT, 'results', 'test', 'lab-browser');
 const MARK = 'BIAMAT_LAB_TEST';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const frontend = findFrontend();
 const problem = !fs.existsSync(chromiumPath())
