@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { builtin, type ProgramUniform, type WebGpuBackend } from './backend';
 import { ConvGemmProgram } from './conv-gemm-program';
+import { convGemmVariant } from './conv-gemm-variant';
 
 // Conv2D and Conv2DBackpropInput on the implicit-GEMM program.
 
@@ -66,7 +67,12 @@ function runConvGemm(
     kCols,
     nCols,
   ].map((v) => ({ type: 'int32', data: [v] }));
-  const flat = backend.runWebGPUProgram(new ConvGemmProgram(mode, mRows, nCols), inputs, 'float32', uniforms);
+  const flat = backend.runWebGPUProgram(
+    new ConvGemmProgram(mode, mRows, nCols, convGemmVariant()),
+    inputs,
+    'float32',
+    uniforms,
+  );
   try {
     return builtin.Reshape({ inputs: { x: flat }, backend, attrs: { shape: outShape } });
   } finally {
