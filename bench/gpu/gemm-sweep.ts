@@ -6,23 +6,19 @@
  * kernels. The JSON is rewritten after every variant, so a run stopped by its deadline keeps
  * what it measured.
  *
- *   npx tsx bench/gpu/gemm-sweep.ts --backend webgpu --batch 128 --json sweep.json --seconds 120
+ *   npx tsx bench/gpu/measure.ts sweep --batch 128 --json sweep.json --seconds 120
  */
 import * as tf from '@tensorflow/tfjs';
-import { Command } from 'commander';
 import { initBackend } from '../../src/backend';
 import { maxRelativeError, onBackend, type ConvCase } from '../../src/backend/kernel-check';
 import { convChecks, WEBGPU_CASES } from '../../src/backend/webgpu/check';
 import { builtin, type KernelFunc } from '../../src/backend/webgpu/backend';
 import {
-  DEFAULT_CONV_GEMM,
   convGemmVariantName,
-  parseConvGemmVariant,
   setConvGemmVariant,
   type ConvGemmVariant,
 } from '../../src/backend/webgpu/conv-gemm-variant';
 import { writeJsonAtomic } from '../../src/util/atomic';
-import { runMain } from '../../src/util/errors';
 import { Rng } from '../../src/util/rng';
 
 /** Variants worth timing on a GPU besides the default: tfjs-sized tiles, deeper/shallower K, bigger register blocks. */
@@ -263,38 +259,4 @@ export async function runSweep(opts: {
   }
   save();
   return report;
-}
-
-if (require.main === module) {
-  runMain(async () => {
-    const program = new Command('gemm-sweep')
-      .option('--batch <n>', 'batch size of the WRN-16-4 shapes', Number, 128)
-      .option('--image-size <n>', 'input height and width', Number, 32)
-      .option('--reps <n>', 'timed calls per shape and kernel', Number, 10)
-      .option(
-        '--variants <list>',
-        'variants separated by ";" (default: the built-in sweep)',
-        SWEEP_VARIANTS.join(';'),
-      )
-      .option(
-        '--seconds <n>',
-        'stop timing after this many seconds (the JSON keeps what was measured)',
-        Number,
-        600,
-      )
-      .option('--json <file>', 'write the report here (rewritten after every variant)')
-      .parse(process.argv);
-    const o = program.opts<{
-      batch: number;
-      imageSize: number;
-      reps: number;
-      variants: string;
-      seconds: number;
-      json?: string;
-    }>();
-    const variants = o.variants.split(';').map((v) => parseConvGemmVariant(v));
-    if (!variants.some((v) => convGemmVariantName(v) === convGemmVariantName(DEFAULT_CONV_GEMM)))
-      variants.unshift(DEFAULT_CONV_GEMM);
-    await runSweep({ ...o, variants, deadline: Date.now() + o.seconds * 1000 });
-  });
 }
