@@ -63,6 +63,26 @@ test('a child past its time limit is stopped and its output kept', async () => {
   fs.rmSync(dir, { recursive: true });
 });
 
+test('a child that lives on after its JSON is complete is stopped 10 s later, as finished', async () => {
+  const dir = tmp();
+  const json = path.join(dir, 'out.json');
+  const script = `require('fs').writeFileSync(${JSON.stringify(json)}, '{}'); setTimeout(() => {}, 60000)`;
+  const r = await runChild(
+    { command: process.execPath, args: ['-e', script] },
+    {
+      cwd: dir,
+      env: process.env,
+      timeoutMs: 30_000,
+      log: path.join(dir, 'child.log'),
+      finished: () => fs.existsSync(json),
+    },
+  );
+  expect(r).toMatchObject({ lingered: true, timedOut: false, code: 0 });
+  expect(r.seconds).toBeGreaterThanOrEqual(10);
+  expect(r.seconds).toBeLessThan(20);
+  fs.rmSync(dir, { recursive: true });
+}, 30_000);
+
 test('with no time left every run is skipped, and the statuses and summary are still written', async () => {
   const dir = tmp();
   const lines: string[] = [];
@@ -152,7 +172,10 @@ test('the summary: images/s per kernel set, PyTorch and ratios; sweep speed-ups;
     '| table2/c10-at | small | cifar10-subset-2000-500 | 2 | 0.200 | 640.0 | 31.5 | deadline |',
   );
   expect(md).toContain('loss first → last step: 2.300 → 1.900');
-  expect(summarize(tmp())).toContain('no sweep results');
+  const empty = summarize(tmp());
+  expect(empty).toContain('no workload results');
+  expect(empty).toContain('no sweep results');
+  expect(empty).toContain('no training results');
   fs.rmSync(dir, { recursive: true });
 });
 

@@ -83,6 +83,8 @@ export interface SweepReport {
   /** True when the deadline ended the sweep before every variant was timed. */
   stoppedEarly: boolean;
   date: string;
+  /** True in the copies written while the sweep still runs. */
+  partial: boolean;
 }
 
 /** Multiply-adds × 2 of a conv (forward and dx have the same count). */
@@ -182,6 +184,7 @@ export async function runSweep(opts: {
     results: [],
     stoppedEarly: false,
     date: new Date().toISOString(),
+    partial: true,
   };
   const save = () => opts.json && writeJsonAtomic(opts.json, report);
   const expected = new Map<string, Float32Array>();
@@ -257,6 +260,7 @@ export async function runSweep(opts: {
     setConvGemmVariant(null);
     tf.dispose(tensors.flatMap((t) => [t.x, t.w, t.dy]));
   }
+  report.partial = false;
   save();
   return report;
 }

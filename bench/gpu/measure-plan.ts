@@ -167,6 +167,7 @@ export function summarize(outDir: string, statuses: RunStatus[] = []): string {
     '| model | workload | webgpu none | webgpu default | webgpu all | PyTorch fp32 | PyTorch TF32 | ratio fp32 | ratio TF32 |',
   );
   lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  const tableStart = lines.length;
   const devices = new Set<string>();
   for (const model of models) {
     const bench = Object.fromEntries(
@@ -197,6 +198,7 @@ export function summarize(outDir: string, statuses: RunStatus[] = []): string {
       );
     }
   }
+  if (lines.length === tableStart) lines.splice(tableStart - 2, 2, 'no workload results');
   if (devices.size) lines.push('', `Devices: ${[...devices].join('; ')}.`);
   lines.push(...kernelProfiles(outDir, models));
 

@@ -50,6 +50,8 @@ export const TRAIN_SUBSET = { dataset: 'cifar10', train: 2000, test: 500 };
 /** Grace between SIGTERM and SIGKILL, and the time kept back for the summary. */
 const KILL_GRACE_MS = 5_000;
 const RESERVE_MS = 3_000;
+/** How long a child may live on after its JSON is complete. */
+const LINGER_MS = 10_000;
 
 /** Where the programs the runs start live: beside the bundle (measure.cjs), or in this checkout (tsx). */
 function programs() {
@@ -79,8 +81,19 @@ function programs() {
  */
 export function runChild(
   cmd: { command: string; args: string[] },
-  opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number; log: string },
-): Promise<{ code: number | null; timedOut: boolean; seconds: number; stdout: string }> {
+  opts: {
+    cwd: string;
+    env: NodeJS.ProcessEnv;
+    timeoutMs: number;
+    log: string;
+    /**
+     * True once the child's work is written (its JSON complete). A child still alive 10 s after
+     * that (e.g. a GPU driver's threads keeping node's event loop open) is stopped, so that it
+     * does not sit out its whole share of the time.
+     */
+    finished?: () => boolean;
+  },
+): Promise<{ code: number | null; timedOut: boolean; lingered: boolean; seconds: number; stdout: string }> {
   const start = Date.now();
   return new Promise((resolve) => {
     const log = fs.openSync(opts.log, 'w');
@@ -92,6 +105,16 @@ export function runChild(
     });
     let stdout = '';
     let timedOut = false;
+    let lingered = false;
+    let finishedSince: number | null = null;
+    const watch = setInterval(() => {
+      if (!opts.finished?.()) return;
+      finishedSince ??= Date.now();
+      if (Date.now() - finishedSince >= LINGER_MS) {
+        lingered = true;
+        child.kill('SIGKILL');
+      }
+    }, 1000);
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
       fs.writeSync(log, d);
@@ -105,8 +128,15 @@ export function runChild(
     const finish = (code: number | null) => {
       clearTimeout(term);
       clearTimeout(kill);
+      clearInterval(watch);
       fs.closeSync(log);
-      resolve({ code, timedOut, seconds: (Date.now() - start) / 1000, stdout });
+      resolve({
+        code: lingered ? 0 : code,
+        timedOut,
+        lingered,
+        seconds: (Date.now() - start) / 1000,
+        stdout,
+      });
     };
     child.on('error', (err) => {
       fs.writeSync(log, `${err.message}\n`);
@@ -154,23 +184,28 @@ function planPart(part: Part, a: MeasureArgs, log: (line: string) => void): Plan
             : undefined;
     return { status, seconds: r.seconds, ...(detail ? { detail } : {}) };
   };
+  /** A run of a node program; `command(ms)` builds its command line for a time share of ms. */
   const child = (
     name: string,
-    cmd: { command: string; args: string[] },
+    command: (ms: number) => { command: string; args: string[] },
     json: string,
     extraEnv: NodeJS.ProcessEnv = {},
-  ) => ({
+  ): PlannedRun => ({
     name,
     start: async (timeoutMs: number) => {
-      const r = await runChild(cmd, {
+      const r = await runChild(command(timeoutMs), {
         cwd: prog.cwd,
         env: { ...env, ...extraEnv },
         timeoutMs,
         log: path.join(a.outDir, `${name}.log`),
+        finished: () => jsonState(json) === 'done',
       });
       return outcome(r, json);
     },
   });
+  // The sweep and the training run stop themselves a little before their share ends, so that
+  // they write their JSON unhurried.
+  const seconds = (ms: number) => String(Math.max(1, (ms - KILL_GRACE_MS) / 1000));
   if (part === 'a') {
     const runs: PlannedRun[] = [];
     const python = findTorchPython();
@@ -246,7 +281,7 @@ function planPart(part: Part, a: MeasureArgs, log: (line: string) => void): Plan
         );
         args.push('--workloads', sizes.workloadsFor[kernels].join(','));
         runs.push(
-          child(`a-${model}-webgpu-${kernels}`, prog.bench(args), json, {
+          child(`a-${model}-webgpu-${kernels}`, () => prog.bench(args), json, {
             BIAMAT_WEBGPU_KERNELS: kernels === 'default' ? '' : kernels,
           }),
         );
@@ -265,20 +300,7 @@ function planPart(part: Part, a: MeasureArgs, log: (line: string) => void): Plan
       String(sizes.sweep.imageSize),
     ];
     args.push('--reps', String(sizes.sweep.reps), '--variants', variants.join(';'), '--json', json);
-    const run = child('b-gemm-sweep', prog.self(args), json);
-    // The sweep stops itself a little before its limit, so that it writes its JSON unhurried.
-    return [
-      {
-        name: run.name,
-        start: (ms) =>
-          runChild(prog.self([...args, '--seconds', String(Math.max(1, (ms - KILL_GRACE_MS) / 1000))]), {
-            cwd: prog.cwd,
-            env,
-            timeoutMs: ms,
-            log: path.join(a.outDir, `${run.name}.log`),
-          }).then((r) => outcome(r, json)),
-      },
-    ];
+    return [child('b-gemm-sweep', (ms) => prog.self([...args, '--seconds', seconds(ms)]), json)];
   }
   const out = path.join(a.outDir, TRAIN_DIR);
   fs.rmSync(path.join(out, 'train.json'), { force: true });
@@ -306,16 +328,7 @@ function planPart(part: Part, a: MeasureArgs, log: (line: string) => void): Plan
     out,
   ];
   return [
-    {
-      name: 'c-train',
-      start: (ms) =>
-        runChild(prog.self([...args, '--seconds', String(Math.max(1, (ms - KILL_GRACE_MS) / 1000))]), {
-          cwd: prog.cwd,
-          env,
-          timeoutMs: ms,
-          log: path.join(a.outDir, 'c-train.log'),
-        }).then((r) => outcome(r, path.join(out, 'train.json'))),
-    },
+    child('c-train', (ms) => prog.self([...args, '--seconds', seconds(ms)]), path.join(out, 'train.json')),
   ];
 }
 

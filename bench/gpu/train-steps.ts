@@ -42,6 +42,8 @@ export interface TrainStepsReport {
   cleanTestAccuracy: number | null;
   stoppedBy: 'steps' | 'deadline';
   date: string;
+  /** True in the copies written while training (and the accuracy after it) still run. */
+  partial: boolean;
 }
 
 class StopTraining extends Error {}
@@ -97,6 +99,7 @@ export async function runTrainSteps(opts: {
     cleanTestAccuracy: null,
     stoppedBy: 'steps',
     date: new Date().toISOString(),
+    partial: true,
   };
   const summarize = () => {
     report.medianStepSeconds = median(report.steps.slice(1).map((s) => s.seconds));
@@ -129,10 +132,10 @@ export async function runTrainSteps(opts: {
     report.stoppedBy = err.message as TrainStepsReport['stoppedBy'];
   }
   summarize();
-  if (Date.now() < opts.deadline) {
+  if (Date.now() < opts.deadline)
     report.cleanTestAccuracy = await cleanAccuracy(model, test, { batchSize: c.train.batchSize });
-    summarize();
-  }
+  report.partial = false;
+  summarize();
   model.dispose();
   log(
     `trained ${report.steps.length} steps (stopped by ${report.stoppedBy}): median ${report.medianStepSeconds?.toFixed(3)} s/step, ` +
