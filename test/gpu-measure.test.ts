@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -185,3 +186,61 @@ test('the data subset takes the first images of each class, in order', () => {
   expect([...balancedIndices(labels, 3, 4)]).toEqual([0, 1, 2, 3]);
   expect(() => balancedIndices(labels, 3, 11)).toThrow(UserError);
 });
+
+test('the sweep checks each conv GEMM variant (vec4 included) against cpu before timing it (webgpu)', () => {
+  const dir = tmp();
+  const json = path.join(dir, 'sweep.json');
+  const root = path.resolve(__dirname, '..');
+  const variants = 'tile=64x64,k=16,wg=16x16,vec4=1;tile=32x32,k=16,wg=8x8';
+  const args = [
+    'sweep',
+    '--batch',
+    '2',
+    '--image-size',
+    '8',
+    '--reps',
+    '1',
+    '--variants',
+    variants,
+    '--json',
+    json,
+  ];
+  try {
+    execFileSync(
+      process.execPath,
+      [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'bench/gpu/measure.ts', ...args],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          BIAMAT_BACKEND: '',
+          XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? os.tmpdir(),
+        },
+        stdio: 'pipe',
+        timeout: 150_000,
+      },
+    );
+  } catch (err) {
+    // Like test/webgpu-kernels.test.ts: CI has lavapipe and must run this; elsewhere no adapter skips.
+    const stderr = String((err as { stderr?: Buffer }).stderr ?? '');
+    if (process.env.CI !== 'true' && /webgpu/i.test(stderr) && !fs.existsSync(json)) {
+      console.log(`skipping the sweep check: ${stderr.trim().split('\n').pop()}`);
+      return;
+    }
+    throw err;
+  }
+  const report = JSON.parse(fs.readFileSync(json, 'utf8'));
+  expect(report.partial).toBe(false);
+  expect(report.results.map((r: { variant: string }) => r.variant)).toEqual([
+    'tfjs',
+    'tile=64x64,k=16,wg=16x16',
+    'tile=64x64,k=16,wg=16x16,vec4=1',
+    'tile=32x32,k=16,wg=8x8',
+  ]);
+  for (const r of report.results.slice(1)) {
+    expect(r.checked).toBe(true);
+    expect(r.worstRelativeError).toBeLessThanOrEqual(1e-5);
+    expect(r.timings).toHaveLength(20);
+  }
+  fs.rmSync(dir, { recursive: true });
+}, 180_000);

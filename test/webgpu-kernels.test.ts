@@ -86,6 +86,7 @@ test('BIAMAT_WEBGPU_GEMM picks the conv GEMM variant; unrunnable ones are refuse
     tileK: 16,
     threadsX: 16,
     threadsY: 16,
+    vec4: false,
   });
   expect(parseConvGemmVariant('k=8')).toMatchObject({ tileK: 8, tileM: 64 });
   for (const v of SWEEP_VARIANTS) expect(convGemmVariantName(parseConvGemmVariant(v))).toBe(v);
@@ -94,4 +95,8 @@ test('BIAMAT_WEBGPU_GEMM picks the conv GEMM variant; unrunnable ones are refuse
   expect(() => parseConvGemmVariant('wg=32x32')).toThrow(/1024 threads/);
   expect(() => parseConvGemmVariant('tile=256x256,k=8')).toThrow(/outputs per thread/);
   expect(() => parseConvGemmVariant('tile=60x64')).toThrow(/divide/);
+  expect(parseConvGemmVariant('vec4=1')).toMatchObject({ vec4: true, tileM: 64 });
+  expect(convGemmVariantName(parseConvGemmVariant('vec4=1'))).toBe('tile=64x64,k=16,wg=16x16,vec4=1');
+  expect(() => parseConvGemmVariant('vec4=2')).toThrow(UserError);
+  expect(() => parseConvGemmVariant('k=2,wg=2x2,tile=4x4,vec4=1')).toThrow(/vec4 needs/);
 });

@@ -21,16 +21,20 @@ import {
 import { writeJsonAtomic } from '../../src/util/atomic';
 import { Rng } from '../../src/util/rng';
 
-/** Variants worth timing on a GPU besides the default: tfjs-sized tiles, deeper/shallower K, bigger register blocks. */
+/** Variants worth timing on a GPU besides the default: vec4 loads, tfjs-sized tiles, deeper/shallower K, bigger register blocks. */
 export const SWEEP_VARIANTS = [
   'tile=64x64,k=16,wg=16x16',
+  'tile=64x64,k=16,wg=16x16,vec4=1',
   'tile=32x32,k=16,wg=8x8',
   'tile=64x64,k=8,wg=16x16',
   'tile=64x64,k=32,wg=16x16',
   'tile=128x64,k=16,wg=16x16',
+  'tile=128x64,k=16,wg=16x16,vec4=1',
   'tile=64x128,k=16,wg=16x16',
   'tile=128x128,k=8,wg=16x16',
+  'tile=128x128,k=8,wg=16x16,vec4=1',
   'tile=64x64,k=16,wg=8x8',
+  'tile=64x64,k=16,wg=8x8,vec4=1',
 ];
 
 /** The tolerance test/webgpu-kernels.test.ts holds every kernel check to. */

@@ -21,6 +21,8 @@ export class ConvGemmProgram implements WebGpuProgram {
   dispatch: [number, number, number];
   outputShape: number[];
   shaderKey: string;
+  /** [4, 4] binds both inputs as vec4<f32> arrays (vec4 variants on channel counts divisible by 4). */
+  variableComponents?: number[];
   uniforms =
     'inH : i32, inW : i32, inC : i32, outH : i32, outW : i32, outC : i32, filterW : i32, ' +
     'strideH : i32, strideW : i32, padTop : i32, padLeft : i32, mRows : i32, kCols : i32, nCols : i32,';
@@ -36,14 +38,26 @@ export class ConvGemmProgram implements WebGpuProgram {
     this.workgroupSize = [v.threadsX, v.threadsY, 1];
     this.dispatch = [Math.ceil(nCols / v.tileN), Math.ceil(mRows / v.tileM), 1];
     this.shaderKey = `biamatConvGemm_${mode}_${convGemmVariantName(v)}`;
+    if (v.vec4) this.variableComponents = [4, 4];
   }
 
   getUserCode(): string {
     const { tileM, tileN, tileK, threadsX, threadsY } = this.v;
     const threads = threadsX * threadsY;
-    // A: thread t loads column t % tileK of rows t / tileK + aRowStride · i.
-    const aRowStride = threads / tileK;
-    const aRows = (tileM * tileK) / threads;
+    // vec4: one load brings 4 consecutive values along each input's contiguous axis (k for A,
+    // co for B), which the tiles store as 4 scalars.
+    const lanes = this.v.vec4 ? 4 : 1;
+    const zero = lanes === 4 ? 'vec4<f32>(0.0)' : '0.0';
+    const at = (buffer: string, index: string) =>
+      lanes === 4 ? `${buffer}[(${index}) / 4]` : `${buffer}[${index}]`;
+    const spread = (target: (lane: number) => string, value: string) =>
+      lanes === 4
+        ? [0, 1, 2, 3].map((l) => `${target(l)} = ${value}.${'xyzw'[l]};`).join('\n          ')
+        : `${target(0)} = ${value};`;
+    // A: thread t loads k group t % kGroups (lanes consecutive k) of rows t / kGroups + aRowStride · i.
+    const kGroups = tileK / lanes;
+    const aRowStride = threads / kGroups;
+    const aRows = (tileM * kGroups) / threads;
     // Outputs per thread: rows ty + threadsY · i, columns tx + threadsX · j.
     const outRows = tileM / threadsY;
     const outCols = tileN / threadsX;
@@ -58,7 +72,7 @@ export class ConvGemmProgram implements WebGpuProgram {
           let ih = rowY[i] * uniforms.strideH + kh - uniforms.padTop;
           let iw = rowX[i] * uniforms.strideW + kw - uniforms.padLeft;
           if (ih >= 0 && ih < uniforms.inH && iw >= 0 && iw < uniforms.inW) {
-            a = x[((rowN[i] * uniforms.inH + ih) * uniforms.inW + iw) * uniforms.inC + kc];
+            a = ${at('x', '((rowN[i] * uniforms.inH + ih) * uniforms.inW + iw) * uniforms.inC + kc')};
           }`
       : `
           let th = rowY[i] + uniforms.padTop - kh;
@@ -67,35 +81,35 @@ export class ConvGemmProgram implements WebGpuProgram {
             let oh = th / uniforms.strideH;
             let ow = tw / uniforms.strideW;
             if (oh < uniforms.outH && ow < uniforms.outW) {
-              a = dy[((rowN[i] * uniforms.outH + oh) * uniforms.outW + ow) * uniforms.outC + kc];
+              a = ${at('dy', '((rowN[i] * uniforms.outH + oh) * uniforms.outW + ow) * uniforms.outC + kc')};
             }
           }`;
     // B loads, consecutive threads on consecutive addresses: forward reads W[k, co] along co;
     // inputGrad reads W[kh, kw, ci, co] along co (= k).
     const loadB = forward
       ? `
-        for (var idx = t; idx < ${tileK * tileN}; idx = idx + ${threads}) {
-          let kk = idx / ${tileN};
-          let cc = idx % ${tileN};
+        for (var idx = t; idx < ${(tileK * tileN) / lanes}; idx = idx + ${threads}) {
+          let kk = idx / ${tileN / lanes};
+          let cc = ${lanes} * (idx % ${tileN / lanes});
           let k = k0 + kk;
           let c = c0 + cc;
-          var b = 0.0;
+          var b = ${zero};
           if (k < uniforms.kCols && c < uniforms.nCols) {
-            b = w[k * uniforms.nCols + c];
+            b = ${at('w', 'k * uniforms.nCols + c')};
           }
-          tileB[kk * ${tileN} + cc] = b;
+          ${spread((l) => `tileB[kk * ${tileN} + cc + ${l}]`, 'b')}
         }`
       : `
-        for (var idx = t; idx < ${tileK * tileN}; idx = idx + ${threads}) {
-          let kk = idx % ${tileK};
-          let cc = idx / ${tileK};
+        for (var idx = t; idx < ${(tileK * tileN) / lanes}; idx = idx + ${threads}) {
+          let kk = ${lanes} * (idx % ${kGroups});
+          let cc = idx / ${kGroups};
           let kB = k0 + kk;
           let c = c0 + cc;
-          var b = 0.0;
+          var b = ${zero};
           if (kB < uniforms.kCols && c < uniforms.nCols) {
-            b = w[((kB / uniforms.outC) * uniforms.inC + c) * uniforms.outC + kB % uniforms.outC];
+            b = ${at('w', '((kB / uniforms.outC) * uniforms.inC + c) * uniforms.outC + kB % uniforms.outC')};
           }
-          tileB[kk * ${tileN} + cc] = b;
+          ${spread((l) => `tileB[(kk + ${l}) * ${tileN} + cc]`, 'b')}
         }`;
     return `
       var<workgroup> tileA : array<f32, ${tileK * tileM}>;
@@ -110,14 +124,14 @@ export class ConvGemmProgram implements WebGpuProgram {
         let rowHW = ${rowH} * ${rowW};
         let filterWC = uniforms.filterW * ${kChannels};
 
-        // This thread loads A column t % ${tileK} of rows t / ${tileK} + ${aRowStride}i: decode those rows once.
-        let kkA = t % ${tileK};
+        // This thread loads A columns kkA.. of rows t / ${kGroups} + ${aRowStride}i: decode those rows once.
+        let kkA = ${lanes} * (t % ${kGroups});
         var rowN : array<i32, ${aRows}>;
         var rowY : array<i32, ${aRows}>;
         var rowX : array<i32, ${aRows}>;
         var rowOk : array<bool, ${aRows}>;
         for (var i = 0; i < ${aRows}; i = i + 1) {
-          let m = m0 + t / ${tileK} + ${aRowStride} * i;
+          let m = m0 + t / ${kGroups} + ${aRowStride} * i;
           rowOk[i] = m < uniforms.mRows;
           rowN[i] = m / rowHW;
           let rest = m % rowHW;
@@ -137,10 +151,11 @@ export class ConvGemmProgram implements WebGpuProgram {
           let kw = kRest / ${kChannels};
           let kc = kRest % ${kChannels};
           for (var i = 0; i < ${aRows}; i = i + 1) {
-            var a = 0.0;
+            var a = ${zero};
             if (rowOk[i] && k < uniforms.kCols) {${loadA}
             }
-            tileA[kkA * ${tileM} + t / ${tileK} + ${aRowStride} * i] = a;
+            let row = t / ${kGroups} + ${aRowStride} * i;
+            ${spread((l) => `tileA[(kkA + ${l}) * ${tileM} + row]`, 'a')}
           }
           ${loadB}
           workgroupBarrier();
