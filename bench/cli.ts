@@ -36,8 +36,10 @@ export interface BenchOptions {
   torch: boolean;
   /** PyTorch's thread count for its first run (default: its own default). */
   torchThreads?: number;
-  /** PyTorch device: 'cpu' or 'cuda' (fp32, TF32 off), e.g. on the GPU machine. */
+  /** PyTorch device: 'cpu' or 'cuda' (fp32, TF32 off unless torchTf32), e.g. on the GPU machine. */
   torchDevice?: string;
+  /** On cuda: let PyTorch use TF32 tensor cores (its cuDNN default) instead of fp32. */
+  torchTf32?: boolean;
   profile: number;
 }
 
@@ -91,6 +93,11 @@ export interface BenchReport {
   /** Each of our runs against PyTorch's own run and against its run at equal threads. */
   ratios: TorchRatio[];
   date: string;
+  /**
+   * True in the copies of the JSON written after each workload while the bench still runs: a
+   * run killed by a deadline leaves the workloads it finished.
+   */
+  partial?: boolean;
 }
 
 const MB = 1024 * 1024;
@@ -130,6 +137,7 @@ async function runWorkloads(
   workloads: Workload[],
   backend: BackendInfo,
   log: (line: string) => void,
+  onResult: (results: WorkloadResult[]) => void = () => {},
 ): Promise<BenchRun> {
   const setup = setupBench(opts.model, opts.batch, opts.imageSize);
   const results: WorkloadResult[] = [];
@@ -137,6 +145,7 @@ async function runWorkloads(
     for (const workload of workloads) {
       const r = await benchWorkload(workload, setup, { reps: opts.reps, warmup: opts.warmup });
       results.push(r);
+      onResult(results);
       log(
         `${r.title.padEnd(28)} ${r.msMedian.toFixed(0).padStart(8)} ms/step (CPU ${r.cpuMsMedian.toFixed(0)} ms)` +
           `  ${r.imagesPerSec.toFixed(1).padStart(8)} img/s (${r.imagesPerCpuSec.toFixed(1)} per CPU-s)` +
@@ -172,6 +181,7 @@ function runTorch(opts: BenchOptions, workloads: Workload[], runs: BenchRun[], l
       workloads,
       threads,
       device: opts.torchDevice,
+      tf32: opts.torchTf32,
       imageSize: opts.imageSize,
     });
   const torch: TorchRun[] = [{ ...run(opts.torchThreads), own: true }];
@@ -221,6 +231,14 @@ export async function runBench(
   const spec = BENCH_MODELS[opts.model];
   const params = countTrainableParams({ ...spec, numClasses: 10, numAuxClasses: 10, seed: 0 });
   const runs: BenchRun[] = [];
+  const header = () => ({
+    model: opts.model,
+    params,
+    batch: opts.batch,
+    imageSize: opts.imageSize,
+    reps: opts.reps,
+    warmup: opts.warmup,
+  });
   for (const threads of counts) {
     const backend = await initBackend({ backend: opts.backend, threads, log });
     if (counts.length > 1 && backend.name !== 'wasm')
@@ -233,7 +251,21 @@ export async function runBench(
         `model ${opts.model} (${(params / 1e6).toFixed(2)}M params), batch ${opts.batch} (BiaMAT ${opts.batch}+${opts.batch}), ` +
           `${opts.imageSize}×${opts.imageSize}, warm-up ${opts.warmup}, median of ${opts.reps}`,
       );
-    runs.push(await runWorkloads(opts, workloads, backend, log));
+    const saveSoFar = (results: WorkloadResult[]) => {
+      if (!opts.json) return;
+      const current = { backend, results, wasmHeapBytes: null, gpuAllocatedBytes: null };
+      const soFar: BenchReport = {
+        ...header(),
+        runs: [...runs, current],
+        speedups: [],
+        torch: [],
+        ratios: [],
+        date: new Date().toISOString(),
+        partial: true,
+      };
+      writeJsonAtomic(opts.json, soFar);
+    };
+    runs.push(await runWorkloads(opts, workloads, backend, log, saveSoFar));
   }
   const speedups: Speedup[] = [];
   const [base, ...others] = runs;
@@ -254,12 +286,7 @@ export async function runBench(
     }
   const { torch, ratios } = opts.torch ? runTorch(opts, workloads, runs, log) : { torch: [], ratios: [] };
   const report: BenchReport = {
-    model: opts.model,
-    params,
-    batch: opts.batch,
-    imageSize: opts.imageSize,
-    reps: opts.reps,
-    warmup: opts.warmup,
+    ...header(),
     runs,
     speedups,
     torch,
@@ -309,6 +336,7 @@ export function benchCommand(): Command {
       false,
     )
     .option('--torch-device <device>', 'PyTorch device: cpu, or cuda (fp32 with TF32 off)', 'cpu')
+    .option('--torch-tf32', 'on cuda: PyTorch with TF32 on (its cuDNN default) instead of fp32', false)
     .option(
       '--torch-threads <n>',
       "PyTorch's CPU threads in its first run (default: its own default)",

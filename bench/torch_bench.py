@@ -3,7 +3,8 @@
 Same models as src/models (small-cnn, pre-activation WRN with two heads), same synthetic batch
 sizes, same steps: clean SGD-momentum step, PGD-10 (eps 8/255, step 2/255, uniform start),
 PGD-10 AT step, BiaMAT PGD-10 AT step (primary + aux batch through the shared trunk, unweighted
-sum of both heads' cross-entropies). NCHW fp32. Prints one JSON line last.
+sum of both heads' cross-entropies). NCHW fp32 (TF32 on cuda with --tf32). Prints a cumulative JSON line after each workload; the
+last is the whole run.
 
 Debian: apt-get install python3-torch, then /usr/bin/python3 bench/torch_bench.py --model small-cnn
 """
@@ -188,7 +189,8 @@ def main():
     x, x_aux = torch.rand(shape, device=dev), torch.rand(shape, device=dev)
     y, y_aux = torch.randint(0, 10, (a.batch,), device=dev), torch.randint(0, 10, (a.batch,), device=dev)
     results = []
-    for workload in a.workloads.split(","):
+    workloads = a.workloads.split(",")
+    for workload in workloads:
         step = step_function(workload, model, opt, x, y, x_aux, y_aux)
         for _ in range(a.warmup):
             step().item()
@@ -213,18 +215,21 @@ def main():
             }
         )
         print(f"torch {workload}: {ms:.1f} ms/step ({cpu_ms:.1f} CPU ms), {images * 1000 / ms:.1f} img/s", file=sys.stderr, flush=True)
-    print(
-        json.dumps(
-            {
-                "torch": torch.__version__,
-                "device": str(dev),
-                "threads": torch.get_num_threads(),
-                "results": results,
-                "rssPeakBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-                "gpuPeakBytes": torch.cuda.max_memory_allocated(dev) if dev.type == "cuda" else None,
-            }
-        )
-    )
+        # A cumulative JSON line after every workload: a run stopped by a deadline keeps what it measured.
+        print(json.dumps(report(a, dev, results, partial=workload != workloads[-1])), flush=True)
+
+
+def report(a, dev, results, partial):
+    return {
+        "torch": torch.__version__,
+        "device": str(dev),
+        "tf32": bool(a.tf32 and dev.type == "cuda"),
+        "threads": torch.get_num_threads(),
+        "results": results,
+        "rssPeakBytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "gpuPeakBytes": torch.cuda.max_memory_allocated(dev) if dev.type == "cuda" else None,
+        "partial": partial,
+    }
 
 
 if __name__ == "__main__":

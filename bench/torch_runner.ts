@@ -7,6 +7,8 @@ import type { Workload, WorkloadResult } from './workloads';
 export interface TorchResult {
   torch: string;
   device: string;
+  /** Whether TF32 tensor cores were allowed (cuda with --tf32). */
+  tf32?: boolean;
   threads: number;
   /** The same timing fields as our own workloads report (no title, tensor bytes or kernel profile). */
   results: Pick<
@@ -23,6 +25,8 @@ export interface TorchResult {
   rssPeakBytes: number;
   /** torch.cuda.max_memory_allocated on cuda, else null. */
   gpuPeakBytes: number | null;
+  /** True on the lines printed before the last workload finished. */
+  partial?: boolean;
 }
 
 const SCRIPT = path.join(__dirname, 'torch_bench.py');
@@ -51,6 +55,8 @@ export function runTorchBench(opts: {
   imageSize?: number;
   /** 'cpu' (default) or 'cuda'. */
   device?: string;
+  /** On cuda: TF32 tensor cores allowed (PyTorch's cuDNN default); else fp32. */
+  tf32?: boolean;
 }): TorchResult {
   const python = findTorchPython();
   if (!python) {
@@ -76,6 +82,7 @@ export function runTorchBench(opts: {
   ];
   if (opts.threads) args.push('--threads', String(opts.threads));
   if (opts.device) args.push('--device', opts.device);
+  if (opts.tf32) args.push('--tf32');
   const run = spawnSync(python, args, {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],

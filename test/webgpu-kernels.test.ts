@@ -1,6 +1,14 @@
 import * as os from 'os';
 import { UserError } from '../src/util/errors';
-import { WEBGPU_DEFAULT_KERNELS, WEBGPU_REPLACED_KERNELS, webGpuKernelSelection } from '../src/backend';
+import {
+  WEBGPU_DEFAULT_KERNELS,
+  WEBGPU_REPLACED_KERNELS,
+  convGemmVariantName,
+  parseConvGemmVariant,
+  webGpuKernelSelection,
+} from '../src/backend';
+import { DEFAULT_CONV_GEMM } from '../src/backend/webgpu';
+import { SWEEP_VARIANTS } from '../bench/gpu/gemm-sweep';
 import type { WebGpuReport } from '../src/backend/webgpu/check';
 import { runScript } from './child-script';
 
@@ -67,4 +75,28 @@ test("BIAMAT_WEBGPU_KERNELS picks which of our webgpu kernels replace tfjs's", (
   expect(webGpuKernelSelection('Sum, Conv2D')).toEqual(['Conv2D', 'Sum']);
   expect(() => webGpuKernelSelection('Conv3D')).toThrow(UserError);
   expect(() => webGpuKernelSelection('Conv3D')).toThrow(/unknown kernel "Conv3D"/);
+});
+
+test('BIAMAT_WEBGPU_GEMM picks the conv GEMM variant; unrunnable ones are refused with the reason', () => {
+  expect(parseConvGemmVariant(undefined)).toEqual(DEFAULT_CONV_GEMM);
+  expect(convGemmVariantName(DEFAULT_CONV_GEMM)).toBe('tile=64x64,k=16,wg=16x16');
+  expect(parseConvGemmVariant('tile=128x64, wg=16x16')).toEqual({
+    tileM: 128,
+    tileN: 64,
+    tileK: 16,
+    threadsX: 16,
+    threadsY: 16,
+    vec4: false,
+  });
+  expect(parseConvGemmVariant('k=8')).toMatchObject({ tileK: 8, tileM: 64 });
+  for (const v of SWEEP_VARIANTS) expect(convGemmVariantName(parseConvGemmVariant(v))).toBe(v);
+  expect(() => parseConvGemmVariant('tile=64')).toThrow(/not <n>x<n>/);
+  expect(() => parseConvGemmVariant('vec=4')).toThrow(UserError);
+  expect(() => parseConvGemmVariant('wg=32x32')).toThrow(/1024 threads/);
+  expect(() => parseConvGemmVariant('tile=256x256,k=8')).toThrow(/outputs per thread/);
+  expect(() => parseConvGemmVariant('tile=60x64')).toThrow(/divide/);
+  expect(parseConvGemmVariant('vec4=1')).toMatchObject({ vec4: true, tileM: 64 });
+  expect(convGemmVariantName(parseConvGemmVariant('vec4=1'))).toBe('tile=64x64,k=16,wg=16x16,vec4=1');
+  expect(() => parseConvGemmVariant('vec4=2')).toThrow(UserError);
+  expect(() => parseConvGemmVariant('k=2,wg=2x2,tile=4x4,vec4=1')).toThrow(/vec4 needs/);
 });

@@ -7,7 +7,7 @@ import { missingTrainingKernels } from './kernels';
 import { resolveThreads } from './threads';
 import { setWasmBackend } from './wasm/backend';
 import { registerWasmTrainingKernels } from './wasm/kernels';
-import { registerWebGpuTrainingKernels } from './webgpu';
+import { convGemmVariant, convGemmVariantName, registerWebGpuTrainingKernels } from './webgpu';
 
 export { TRAINING_KERNELS, missingTrainingKernels } from './kernels';
 export { batchNormElementwise, batchNormTraining } from './batchnorm';
@@ -20,6 +20,11 @@ export {
   webGpuKernelSelection,
   WEBGPU_REPLACED_KERNELS,
   WEBGPU_DEFAULT_KERNELS,
+  convGemmVariant,
+  convGemmVariantName,
+  parseConvGemmVariant,
+  setConvGemmVariant,
+  type ConvGemmVariant,
 } from './webgpu';
 
 /** Backends in the order auto-selection tries them: fastest first. */
@@ -228,6 +233,10 @@ async function tryWebGpu(explicit: boolean, env: NodeJS.ProcessEnv): Promise<Att
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('@tensorflow/tfjs-backend-webgpu');
   const ours = registerWebGpuTrainingKernels();
+  // Read (and validate) BIAMAT_WEBGPU_GEMM now, not at the first convolution.
+  const gemm = ours.some((k) => k === 'Conv2D' || k === 'Conv2DBackpropInput')
+    ? ` (conv GEMM ${convGemmVariantName(convGemmVariant())})`
+    : '';
   try {
     if (!(await tf.setBackend('webgpu')))
       return { ok: false, reason: `tfjs webgpu backend failed to initialise on ${description}`, fix };
@@ -237,7 +246,7 @@ async function tryWebGpu(explicit: boolean, env: NodeJS.ProcessEnv): Promise<Att
   return {
     ok: true,
     tfBackend: 'webgpu',
-    device: `WebGPU/Dawn on ${description}, our kernels: ${ours.join(', ') || 'none (stock tfjs-webgpu)'}`,
+    device: `WebGPU/Dawn on ${description}, our kernels: ${ours.join(', ') || 'none (stock tfjs-webgpu)'}${gemm}`,
     threads: 0,
   };
 }

@@ -33,7 +33,7 @@ export interface WebGpuReport {
 }
 
 /** Bigger than the shared cases: several 64-wide tiles, ragged edges, several M-splits. */
-const WEBGPU_CASES: ConvCase[] = [
+export const WEBGPU_CASES: ConvCase[] = [
   ...CONV_CASES,
   { x: [4, 32, 32, 16], filter: [3, 3, 16, 64], strides: 1, pad: 1 },
   { x: [5, 13, 13, 70], filter: [3, 3, 70, 66], strides: 1, pad: 'same' },
@@ -53,7 +53,8 @@ export async function compareWithCpu(name: string, f: () => tf.Tensor): Promise<
   };
 }
 
-function convChecks(c: ConvCase, rng: Rng): Check[] {
+/** Conv2D, Conv2DBackpropInput and Conv2DBackpropFilter of one case, in that order. */
+export function convChecks(c: ConvCase, rng: Rng): Check[] {
   const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
   const xValues = rng.normalArray(size(c.x));
   const wValues = rng.normalArray(size(c.filter));

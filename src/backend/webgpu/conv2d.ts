@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { builtin, type ProgramUniform, type WebGpuBackend } from './backend';
 import { ConvGemmProgram } from './conv-gemm-program';
+import { convGemmVariant } from './conv-gemm-variant';
 
 // Conv2D and Conv2DBackpropInput on the implicit-GEMM program.
 
@@ -49,7 +50,11 @@ function runConvGemm(
   const outShape = forward ? [c.batch, c.outH, c.outW, c.outC] : [c.batch, c.inH, c.inW, c.inC];
   const mRows = outShape[0] * outShape[1] * outShape[2];
   const nCols = outShape[3];
-  const kCols = c.filterH * c.filterW * (forward ? c.inC : c.outC);
+  const kChannels = forward ? c.inC : c.outC;
+  const kCols = c.filterH * c.filterW * kChannels;
+  // vec4 loads need 4 | the channels k runs over (A, and B for inputGrad) and 4 | co (B, forward).
+  const variant = convGemmVariant();
+  const vec4 = variant.vec4 && kChannels % 4 === 0 && (!forward || nCols % 4 === 0);
   const uniforms: ProgramUniform = [
     c.inH,
     c.inW,
@@ -66,7 +71,12 @@ function runConvGemm(
     kCols,
     nCols,
   ].map((v) => ({ type: 'int32', data: [v] }));
-  const flat = backend.runWebGPUProgram(new ConvGemmProgram(mode, mRows, nCols), inputs, 'float32', uniforms);
+  const flat = backend.runWebGPUProgram(
+    new ConvGemmProgram(mode, mRows, nCols, { ...variant, vec4 }),
+    inputs,
+    'float32',
+    uniforms,
+  );
   try {
     return builtin.Reshape({ inputs: { x: flat }, backend, attrs: { shape: outShape } });
   } finally {

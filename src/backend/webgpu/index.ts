@@ -15,7 +15,9 @@
  *   partial sums in a second small pass (reduce.ts).
  *
  * - `Conv2D` / `Conv2DBackpropInput` reach 1.1–1.9 / 0.7–1.1 TFLOP/s on an H100 (a 4096² matmul:
- *   10). Ours are implicit GEMMs with 64×64 tiles of 256 threads (tfjs's: 32×32 of 64; conv2d.ts).
+ *   10). Ours are implicit GEMMs with 64×64 tiles of 256 threads (tfjs's: 32×32 of 64; conv2d.ts);
+ *   their tile sizes, thread layout and vec4 loads are a variant (BIAMAT_WEBGPU_GEMM, conv-gemm-variant.ts)
+ *   that the GPU sweep (bench/gpu/gemm-sweep.ts) times.
  *
  * One WGSL program per `*-program.ts` file, as tfjs-backend-webgpu lays them out; the kernels
  * that run them beside them. Which are registered (register.ts): WEBGPU_DEFAULT_KERNELS, or
@@ -30,3 +32,12 @@ export {
   webGpuKernelSelection,
   type WebGpuReplacedKernel,
 } from './selection';
+export {
+  DEFAULT_CONV_GEMM,
+  convGemmVariant,
+  convGemmVariantName,
+  convGemmVariantProblem,
+  parseConvGemmVariant,
+  setConvGemmVariant,
+  type ConvGemmVariant,
+} from './conv-gemm-variant';
