@@ -14,7 +14,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadDataset, readCacheMeta, type ImageDataset } from '../../src/data';
-import { CACHE_FORMAT, writeCache, type CacheMeta, type Split } from '../../src/data/cache';
+import { CACHE_FORMAT, readCacheSplit, writeCache, type CacheMeta, type Split } from '../../src/data/cache';
 import { UserError } from '../../src/util/errors';
 
 export interface SubsetRequest {
@@ -103,27 +103,7 @@ export function exportSubset(r: SubsetRequest): string {
 /** Reads one split of an exported subset folder, checking the files against its meta.json. */
 export function readSubset(dir: string, split: Split): ImageDataset {
   const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')) as CacheMeta;
-  const s = meta.splits[split];
-  if (meta.format !== CACHE_FORMAT || !s)
+  if (meta.format !== CACHE_FORMAT || !meta.splits[split])
     throw new UserError(`${dir}: not a subset folder with a ${split} split`, 'export it again');
-  const read = (file: string, want: string) => {
-    const bytes = new Uint8Array(fs.readFileSync(path.join(dir, file)));
-    if (sha256(bytes) !== want)
-      throw new UserError(`${dir}/${file}: SHA-256 differs from meta.json`, 'export it again');
-    return bytes;
-  };
-  const images = read(s.images.file, s.images.sha256);
-  const labels = new Int32Array(read(s.labels.file, s.labels.sha256).buffer, 0, s.n);
-  return {
-    name: meta.name,
-    split,
-    n: s.n,
-    height: meta.height,
-    width: meta.width,
-    channels: meta.channels,
-    images,
-    labels,
-    classNames: meta.classNames,
-    provenance: meta.provenance,
-  };
+  return readCacheSplit(dir, meta, split, { verify: true, fix: 'export it again' });
 }

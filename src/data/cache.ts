@@ -206,8 +206,26 @@ export function loadDataset(name: string, split: Split, opts: LoadOptions = {}):
       `dataset '${name}' is not prepared (no ${path.join(dir, 'meta.json')})`,
       importHint(name),
     );
-  const s = meta.splits[split];
-  if (!s) throw new UserError(`dataset '${name}' has no '${split}' split in ${dir}`, importHint(name));
+  if (!meta.splits[split])
+    throw new UserError(`dataset '${name}' has no '${split}' split in ${dir}`, importHint(name));
+  return {
+    ...readCacheSplit(dir, meta, split, { verify: opts.verify, fix: `re-import: ${importHint(name)}` }),
+    name,
+  };
+}
+
+/**
+ * One split of a folder in the cache format (meta.json + raw files) as an ImageDataset: each
+ * file checked against meta.json by size, and by SHA-256 with `verify`; `fix` is what a damaged
+ * file's error tells the user to do. The split must be listed in `meta`.
+ */
+export function readCacheSplit(
+  dir: string,
+  meta: CacheMeta,
+  split: Split,
+  opts: { verify?: boolean; fix: string },
+): ImageDataset {
+  const s = meta.splits[split]!;
   const read = (f: CacheFile) => {
     const file = path.join(dir, f.file);
     let bytes: Uint8Array;
@@ -216,20 +234,17 @@ export function loadDataset(name: string, split: Split, opts: LoadOptions = {}):
     } catch (e) {
       throw new UserError(
         `${file}: missing or damaged cache file (${(e as Error).message}; meta.json says ${f.bytes} bytes)`,
-        `re-import: ${importHint(name)}`,
+        opts.fix,
       );
     }
     if (opts.verify && sha256(bytes) !== f.sha256)
-      throw new UserError(
-        `${file}: SHA-256 differs from meta.json (damaged cache)`,
-        `re-import: ${importHint(name)}`,
-      );
+      throw new UserError(`${file}: SHA-256 differs from meta.json (damaged cache)`, opts.fix);
     return bytes;
   };
   const images = read(s.images);
   const labels = new Int32Array(read(s.labels).buffer, 0, s.n);
   return {
-    name,
+    name: meta.name,
     split,
     n: s.n,
     height: meta.height,
