@@ -206,6 +206,15 @@ function planPart(part: Part, a: MeasureArgs, log: (line: string) => void): Plan
   // The sweep and the training run stop themselves a little before their share ends, so that
   // they write their JSON unhurried.
   const seconds = (ms: number) => String(Math.max(1, (ms - KILL_GRACE_MS) / 1000));
+  /** The same model, batch and image size for tfjs's bench and PyTorch's. */
+  const workloadArgs = (model: string) => [
+    '--model',
+    model,
+    '--batch',
+    String(sizes.batch),
+    '--image-size',
+    String(sizes.imageSize),
+  ];
   if (part === 'a') {
     const runs: PlannedRun[] = [];
     const python = findTorchPython();
@@ -225,15 +234,7 @@ function planPart(part: Part, a: MeasureArgs, log: (line: string) => void): Plan
           });
           continue;
         }
-        const args = [
-          prog.torchScript,
-          '--model',
-          model,
-          '--batch',
-          String(sizes.batch),
-          '--image-size',
-          String(sizes.imageSize),
-        ];
+        const args = [prog.torchScript, ...workloadArgs(model)];
         args.push('--reps', String(sizes.torchReps), '--warmup', '2', '--device', cuda ? 'cuda' : 'cpu');
         if (precision === 'tf32') args.push('--tf32');
         runs.push({
@@ -259,16 +260,7 @@ function planPart(part: Part, a: MeasureArgs, log: (line: string) => void): Plan
       for (const kernels of ['default', 'all', 'none'] as const) {
         const json = path.join(a.outDir, benchJsonName(model, kernels));
         fs.rmSync(json, { force: true });
-        const args = [
-          '--backend',
-          'webgpu',
-          '--model',
-          model,
-          '--batch',
-          String(sizes.batch),
-          '--image-size',
-          String(sizes.imageSize),
-        ];
+        const args = ['--backend', 'webgpu', ...workloadArgs(model)];
         args.push(
           '--reps',
           String(sizes.reps),
