@@ -165,6 +165,12 @@ export function selectionEvaluator(
   };
 }
 
+/** Which test images AutoAttack runs on, in words. */
+function autoattackImagesText(c: ExperimentConfig): string {
+  const n = c.eval.autoattackImages;
+  return n === null ? 'every test image' : `the first ${n} test images`;
+}
+
 /**
  * One line saying which ε, step and start each evaluation column uses, e.g. "PGD-10 and CW-10 at
  * ε 8/255, step 2/255, random start; AutoAttack standard at ε 8/255 on every test image".
@@ -182,10 +188,7 @@ export function evalDescription(c: ExperimentConfig): string {
       `${iterative.join(' and ')} at ${eps}, step ${fracString(e.stepSize)}, ${e.randomStart ? 'random start' : 'no random start'}`,
     );
   if (e.fgsm) parts.push(`FGSM at ${eps}`);
-  if (e.autoattack)
-    parts.push(
-      `AutoAttack standard at ${eps} on ${e.autoattackImages === null ? 'every test image' : `the first ${e.autoattackImages} test images`}`,
-    );
+  if (e.autoattack) parts.push(`AutoAttack standard at ${eps} on ${autoattackImagesText(c)}`);
   return parts.length ? parts.join('; ') : 'clean accuracy only';
 }
 
@@ -201,7 +204,7 @@ export function evalRecord(c: ExperimentConfig): Record<string, unknown> {
       kappa: 50,
     },
     autoattack: c.eval.autoattack
-      ? `standard, ε ${fracString(c.eval.eps)}, ${c.eval.autoattackImages === null ? 'every test image' : `the first ${c.eval.autoattackImages} test images`}`
+      ? `standard, ε ${fracString(c.eval.eps)}, ${autoattackImagesText(c)}`
       : 'off',
     selection: {
       pgdSteps: c.eval.selectionPgdSteps,
